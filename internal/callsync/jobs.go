@@ -1,0 +1,45 @@
+package callsync
+
+import (
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// SyncCallArgs is the sync_call job: resolve, map and upsert one call.
+type SyncCallArgs struct {
+	CallID string `json:"call_id" river:"unique"`
+}
+
+// Kind names the job in the queue.
+func (SyncCallArgs) Kind() string { return "sync_call" }
+
+// InsertOpts make sync_call unique per call among jobs not yet finished, so a
+// resync after completion is possible but two live jobs for a call are not.
+func (SyncCallArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+}
+
+// SummaryPollArgs is the summary_poll job: fetch due summaries in batches.
+type SummaryPollArgs struct{}
+
+// Kind names the job in the queue.
+func (SummaryPollArgs) Kind() string { return "summary_poll" }
+
+// InsertOpts keep at most one poll waiting or running; syncs that finish
+// while one is scheduled are covered by it, which is what batches them.
+func (SummaryPollArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingStates}}
+}
+
+// liveStates are the job states in which a second job for the same call would
+// be a duplicate.
+var liveStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}
+
+// waitingStates are the fewest states River accepts for a unique job.
+var waitingStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateScheduled,
+}

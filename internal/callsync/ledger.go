@@ -1,0 +1,89 @@
+// Package callsync is gongsync's domain: what a call's sync means, how its
+// company is found, how its conversation and summary are written, and the
+// workers that do it. The adapters (gong, planhat, store, server) serve it.
+package callsync
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Status is a call's place in the ledger (DESIGN §6, contract).
+type Status string
+
+// Ledger statuses.
+const (
+	StatusQueued    Status = "queued"     // accepted, sync not done yet
+	StatusSynced    Status = "synced"     // conversation written, summary pending
+	StatusComplete  Status = "complete"   // summary written
+	StatusNoSummary Status = "no_summary" // SUMMARY_MAX_WAIT passed without a summary
+	StatusUnmatched Status = "unmatched"  // no Planhat company (yet)
+	StatusSkipped   Status = "skipped"    // private call
+	StatusFailed    Status = "failed"     // permanent upstream error or attempts spent
+)
+
+// Statuses lists every ledger status, for validation and metrics.
+var Statuses = []Status{StatusQueued, StatusSynced, StatusComplete, StatusNoSummary, StatusUnmatched, StatusSkipped, StatusFailed}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, known := range Statuses {
+		if s == known {
+			return true
+		}
+	}
+	return false
+}
+
+// How a company was matched (DESIGN §5, contract).
+const (
+	MatchedByCRMID       = "crm_id"
+	MatchedByEmailDomain = "email_domain"
+)
+
+// Call is one ledger row: everything gongsync knows of a call's sync.
+type Call struct {
+	ID             string    // Gong call id, a string of up to 20 digits
+	Status         Status
+	Payload        []byte    // the webhook body exactly as received
+	CompanyID      string    // Planhat company _id, "" when none
+	MatchedBy      string    // MatchedByCRMID, MatchedByEmailDomain or ""
+	ConversationID string    // Planhat conversation _id, "" until written
+	Attempts       int       // sync attempts so far
+	Checks         int       // summary or unmatched re-checks so far
+	LastError      string    // the last upstream answer or failure reason
+	ReceivedAt     time.Time // when the webhook was first accepted
+	UpdatedAt      time.Time
+	NextCheckAt    time.Time // when the summary poller or the re-resolver looks again; zero when none
+}
+
+// ErrNotFound is returned by a Store for an unknown call.
+var ErrNotFound = errors.New("not found")
+
+// Store keeps the ledger and the job queue, always together: a call is
+// accepted by writing its row and its sync_call job in one transaction.
+type Store interface {
+	// AcceptCall stores a newly delivered call and enqueues its sync in one
+	// transaction. It reports duplicate=true, and changes nothing, when the
+	// call id is already in the ledger.
+	AcceptCall(ctx context.Context, callID string, payload []byte, receivedAt time.Time) (duplicate bool, err error)
+	// GetCall returns one ledger row, or ErrNotFound.
+	GetCall(ctx context.Context, callID string) (Call, error)
+	// ListCalls returns rows newest first, optionally of one status ("" is all).
+	ListCalls(ctx context.Context, status Status, limit int) ([]Call, error)
+	// SaveCall writes the row's mutable fields (status onwards) and sets UpdatedAt.
+	SaveCall(ctx context.Context, call Call) error
+	// DueForSummary returns synced calls whose NextCheckAt is at or before now, oldest due first.
+	DueForSummary(ctx context.Context, now time.Time, limit int) ([]Call, error)
+	// NextSummaryCheck returns the earliest NextCheckAt among synced calls, ok=false when none.
+	NextSummaryCheck(ctx context.Context) (at time.Time, ok bool, err error)
+	// EnqueueSync queues a sync_call job for an existing row (resync); a
+	// job already waiting for that call is not doubled.
+	EnqueueSync(ctx context.Context, callID string) error
+	// EnqueueSummaryPoll queues one summary_poll job to run at (or after) at;
+	// a poll already waiting is not doubled.
+	EnqueueSummaryPoll(ctx context.Context, at time.Time) error
+	// Ping answers when the database does.
+	Ping(ctx context.Context) error
+}
