@@ -1,0 +1,299 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+)
+
+// Defaults used when an option is left zero.
+const (
+	defaultTimeout    = 20 * time.Second
+	defaultRetryAfter = 30 * time.Second // a 429 without a usable Retry-After
+	maxResponseBytes  = 32 << 20
+	// waitInline is the longest pause or limiter wait a request sits out
+	// itself instead of handing the wait back to the job as a snooze.
+	waitInline = 2 * time.Second
+)
+
+// Options configure a Caller.
+type Options struct {
+	API           string       // "gong" or "planhat": metric label and error prefix
+	BaseURL       string       // scheme://host[/prefix]
+	HTTPClient    *http.Client // nil: a client with a 20 s timeout
+	Authorize     func(*http.Request) error
+	RatePerSecond float64 // requests per second from this process; 0 means no limit
+	DailyBudget   int     // requests per UTC day; 0 means no budget
+	Metrics       *Metrics
+	Logger        zerolog.Logger
+	Now           func() time.Time // nil: time.Now
+}
+
+// Caller sends JSON requests to one API within its limits.
+type Caller struct {
+	api       string
+	baseURL   *url.URL
+	client    *http.Client
+	authorize func(*http.Request) error
+	limiter   *rate.Limiter
+	metrics   *Metrics
+	logger    zerolog.Logger
+	now       func() time.Time
+
+	mu          sync.Mutex
+	pausedUntil time.Time // set by a 429: the limit is per company, so every request waits
+	budget      int
+	budgetDay   string // UTC date the count belongs to
+	budgetUsed  int
+}
+
+// New returns a Caller. BaseURL must be an absolute URL.
+func New(opts Options) (*Caller, error) {
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("%s: base URL %q is not an absolute URL", opts.API, opts.BaseURL)
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: defaultTimeout}
+	}
+	limit := rate.Inf
+	if opts.RatePerSecond > 0 {
+		limit = rate.Limit(opts.RatePerSecond)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	authorize := opts.Authorize
+	if authorize == nil {
+		authorize = func(*http.Request) error { return nil }
+	}
+	return &Caller{
+		api:       opts.API,
+		baseURL:   base,
+		client:    client,
+		authorize: authorize,
+		limiter:   rate.NewLimiter(limit, 1),
+		metrics:   opts.Metrics,
+		logger:    opts.Logger,
+		now:       now,
+		budget:    opts.DailyBudget,
+	}, nil
+}
+
+// Request is one call to the API.
+type Request struct {
+	Method string
+	Path   string     // joined to the base URL; already escaped where needed
+	Query  url.Values // optional
+	Body   any        // marshalled as JSON when not nil
+}
+
+// Do sends the request and decodes a 2xx JSON answer into out (when out is
+// not nil). Any failure is an *Error, classified for the caller.
+func (c *Caller) Do(ctx context.Context, r Request, out any) error {
+	_, err := c.DoRaw(ctx, r, out)
+	return err
+}
+
+// DoRaw is Do that also returns the raw 2xx body.
+func (c *Caller) DoRaw(ctx context.Context, r Request, out any) ([]byte, error) {
+	if err := c.waitTurn(ctx, r); err != nil {
+		return nil, err
+	}
+	req, err := c.newRequest(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	started := c.now()
+	resp, err := c.client.Do(req)
+	if err != nil {
+		c.metrics.observe(c.api, "error", c.now().Sub(started))
+		return nil, c.fail(r, 0, KindTransient, nil, err)
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	c.metrics.observe(c.api, strconv.Itoa(resp.StatusCode), c.now().Sub(started))
+	if readErr != nil {
+		return nil, c.fail(r, resp.StatusCode, KindTransient, nil, readErr)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, c.failStatus(r, resp, body)
+	}
+	if out != nil && len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, out); err != nil {
+			return nil, c.fail(r, resp.StatusCode, KindTransient, nil, fmt.Errorf("decoding answer: %w", err))
+		}
+	}
+	return body, nil
+}
+
+// waitTurn enforces, in order, a running 429 pause, the daily budget and the
+// per-second rate. Short waits happen here; long ones go back to the job.
+func (c *Caller) waitTurn(ctx context.Context, r Request) error {
+	if wait := c.pauseLeft(); wait > 0 {
+		if wait > waitInline {
+			return c.rateLimited(r, wait)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return c.fail(r, 0, KindTransient, nil, err)
+		}
+	}
+	if wait, ok := c.takeBudget(); !ok {
+		return c.rateLimited(r, wait)
+	}
+	reservation := c.limiter.Reserve()
+	if delay := reservation.Delay(); delay > 0 {
+		if deadline, ok := ctx.Deadline(); delay > waitInline || (ok && c.now().Add(delay).After(deadline)) {
+			reservation.Cancel()
+			return c.rateLimited(r, delay)
+		}
+		if err := sleep(ctx, delay); err != nil {
+			reservation.Cancel()
+			return c.fail(r, 0, KindTransient, nil, err)
+		}
+	}
+	return nil
+}
+
+func (c *Caller) pauseLeft() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pausedUntil.Sub(c.now())
+}
+
+// takeBudget counts one request against today's budget, or says how long
+// until the next UTC day when it is spent.
+func (c *Caller) takeBudget() (time.Duration, bool) {
+	if c.budget <= 0 {
+		return 0, true
+	}
+	now := c.now().UTC()
+	day := now.Format(time.DateOnly)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if day != c.budgetDay {
+		c.budgetDay, c.budgetUsed = day, 0
+	}
+	if c.budgetUsed >= c.budget {
+		midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+		return midnight.Sub(now), false
+	}
+	c.budgetUsed++
+	return 0, true
+}
+
+// BudgetUsed returns how many requests today's budget has counted.
+func (c *Caller) BudgetUsed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.budgetDay != c.now().UTC().Format(time.DateOnly) {
+		return 0
+	}
+	return c.budgetUsed
+}
+
+func (c *Caller) newRequest(ctx context.Context, r Request) (*http.Request, error) {
+	target := *c.baseURL
+	target.Path = c.baseURL.Path + "/" + strings.TrimLeft(r.Path, "/")
+	target.RawPath = ""
+	if strings.Contains(r.Path, "%") {
+		target.RawPath = c.baseURL.EscapedPath() + "/" + strings.TrimLeft(r.Path, "/")
+		if unescaped, err := url.PathUnescape(target.RawPath); err == nil {
+			target.Path = unescaped
+		}
+	}
+	if len(r.Query) > 0 {
+		target.RawQuery = r.Query.Encode()
+	}
+	var body io.Reader
+	if r.Body != nil {
+		encoded, err := json.Marshal(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s %s: encoding request: %w", c.api, r.Method, r.Path, err)
+		}
+		body = bytes.NewReader(encoded)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s %s: %w", c.api, r.Method, r.Path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if err := c.authorize(req); err != nil {
+		return nil, c.fail(r, 0, KindAuth, nil, err)
+	}
+	return req, nil
+}
+
+func (c *Caller) failStatus(r Request, resp *http.Response, body []byte) error {
+	kind := kindForStatus(resp.StatusCode)
+	switch kind {
+	case KindRateLimited:
+		wait := parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		c.mu.Lock()
+		if until := c.now().Add(wait); until.After(c.pausedUntil) {
+			c.pausedUntil = until
+		}
+		c.mu.Unlock()
+		c.logger.Warn().Str("api", c.api).Dur("retry_after", wait).Msg("upstream rate limit hit; pausing every request to this API")
+		err := c.fail(r, resp.StatusCode, kind, body, nil)
+		err.(*Error).RetryAfter = wait
+		return err
+	case KindAuth:
+		c.metrics.authFailure(c.api)
+		c.logger.Error().Str("api", c.api).Int("code", resp.StatusCode).Str("path", r.Path).
+			Msg("upstream rejected the credential; work keeps retrying slowly until it is fixed")
+	}
+	return c.fail(r, resp.StatusCode, kind, body, nil)
+}
+
+func (c *Caller) rateLimited(r Request, wait time.Duration) error {
+	return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: KindRateLimited, RetryAfter: wait}
+}
+
+func (c *Caller) fail(r Request, status int, kind Kind, body []byte, err error) error {
+	return &Error{API: c.api, Method: r.Method, Path: r.Path, StatusCode: status, Kind: kind, Body: truncate(body), Err: err}
+}
+
+// parseRetryAfter reads seconds or an HTTP date; anything else, or nothing,
+// falls back to a cautious default.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if seconds, err := strconv.ParseFloat(value, 64); err == nil && seconds >= 0 {
+		return max(time.Duration(seconds*float64(time.Second)), 100*time.Millisecond)
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		return max(at.Sub(now), 100*time.Millisecond)
+	}
+	return defaultRetryAfter
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ErrBadInput reports a caller mistake, such as an empty id.
+var ErrBadInput = errors.New("bad input")
