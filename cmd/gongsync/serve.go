@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/internal/callsync"
+	"github.com/gongsync/gongsync/internal/config"
+	"github.com/gongsync/gongsync/internal/gong"
+	"github.com/gongsync/gongsync/internal/planhat"
+	"github.com/gongsync/gongsync/internal/server"
+	"github.com/gongsync/gongsync/internal/store"
+	"github.com/gongsync/gongsync/internal/upstream"
+)
+
+// HTTP server timeouts: a webhook is small and answered after one commit.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// queueWorkers is how many jobs one process runs at once; the upstream rate
+// limits, not this, bound the request rate.
+const queueWorkers = 20
+
+// fetchPollInterval bounds how long a queued job waits to be picked up where
+// the database has no notifications (SQLite).
+const fetchPollInterval = 100 * time.Millisecond
+
+func newLogger(cfg config.Config, stdout io.Writer) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return zerolog.Nop(), fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	out := stdout
+	if cfg.LogFormat == "console" {
+		out = zerolog.ConsoleWriter{Out: stdout, NoColor: true, TimeFormat: time.RFC3339}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	logger, err := newLogger(cfg, stdout)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, slog.New(zerolog.NewSlogHandler(logger)))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	logger.Info().Str("database", db.Dialect()).Msg("migrations applied")
+	return nil
+}
+
+// serve runs the service until ctx ends, then drains within SHUTDOWN_TIMEOUT.
+// onListen, when set, learns the bound address (the demo and tests use it).
+func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen func(addr string)) error {
+	logger, err := newLogger(cfg, stdout)
+	if err != nil {
+		return err
+	}
+	if !cfg.HasGongAccessKey() {
+		return errors.New("OAuth to Gong is not available yet: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET")
+	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	upstreamMetrics := upstream.NewMetrics(registry)
+
+	riverLogger := slog.New(zerolog.NewSlogHandler(logger.Level(max(logger.GetLevel(), zerolog.WarnLevel))))
+	db, err := store.Open(ctx, cfg.DatabaseURL, riverLogger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	gongClient, err := gong.NewClient(gong.ClientOptions{
+		BaseURL:       cfg.GongAPIBaseURL,
+		Authorize:     gong.BasicAuth(cfg.GongAccessKey, cfg.GongAccessKeySecret),
+		RatePerSecond: cfg.GongRateLimit,
+		DailyBudget:   cfg.GongDailyBudget,
+		Metrics:       upstreamMetrics,
+		Logger:        logger,
+	})
+	if err != nil {
+		return err
+	}
+	planhatClient, err := planhat.NewClient(planhat.ClientOptions{
+		BaseURL:       cfg.PlanhatAPIBaseURL,
+		Token:         cfg.PlanhatAPIToken,
+		RatePerSecond: cfg.PlanhatRateLimit,
+		Metrics:       upstreamMetrics,
+		Logger:        logger,
+	})
+	if err != nil {
+		return err
+	}
+	callMetrics := callsync.NewMetrics(registry)
+	service := callsync.NewService(callsync.Deps{
+		Store:    db,
+		Gong:     gongClient,
+		Planhat:  planhatClient,
+		Settings: syncSettings(cfg),
+		Logger:   logger,
+		Metrics:  callMetrics,
+	})
+	err = db.StartQueue(ctx, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: queueWorkers}},
+		Workers:              service.Workers(),
+		PeriodicJobs:         service.PeriodicJobs(),
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          callsync.MaxAttempts,
+		RetryPolicy:          callsync.RetryPolicy{Max: cfg.RecheckMax},
+		FetchPollInterval:    fetchPollInterval,
+		Logger:               riverLogger,
+	})
+	if err != nil {
+		return err
+	}
+
+	handler, err := newHandler(cfg, logger, db, registry, callMetrics)
+	if err != nil {
+		return errors.Join(err, db.StopQueue(context.Background()))
+	}
+	listener, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("listening on %s: %w", cfg.ListenAddr, err), db.StopQueue(context.Background()))
+	}
+	httpServer := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(zerolog.NewSlogHandler(logger), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(listener) }()
+	logger.Info().Str("addr", listener.Addr().String()).Str("database", db.Dialect()).Str("version", version).Msg("listening")
+	if onListen != nil {
+		onListen(listener.Addr().String())
+	}
+
+	select {
+	case err := <-serveErr:
+		return errors.Join(fmt.Errorf("http server: %w", err), db.StopQueue(context.Background()))
+	case <-ctx.Done():
+	}
+	logger.Info().Dur("timeout", cfg.ShutdownTimeout).Msg("shutting down: finishing requests and jobs in hand")
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	httpErr := httpServer.Shutdown(drainCtx)
+	queueErr := db.StopQueue(drainCtx)
+	if err := errors.Join(httpErr, queueErr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info().Msg("stopped")
+	return nil
+}
+
+func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, registry *prometheus.Registry, calls *callsync.Metrics) (http.Handler, error) {
+	deps := server.Deps{
+		Logger:       logger,
+		Ledger:       db,
+		Metrics:      server.NewMetrics(registry),
+		Gatherer:     registry,
+		Ready:        db.Ready,
+		WebhookKey:   cfg.WebhookKey,
+		PublicURL:    cfg.PublicURL,
+		MaxBodyBytes: cfg.WebhookMaxBytes,
+		AdminToken:   cfg.AdminToken,
+		OnAccepted:   func() { calls.Reached(callsync.StatusQueued) },
+	}
+	if cfg.GongWebhookPublicKey != "" {
+		key, err := gong.ParsePublicKey(cfg.GongWebhookPublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("GONG_WEBHOOK_PUBLIC_KEY: %w", err)
+		}
+		deps.WebhookPublicKey = key
+	}
+	return server.New(deps)
+}
+
+func syncSettings(cfg config.Config) callsync.Settings {
+	return callsync.Settings{
+		Conversation: callsync.ConversationSettings{
+			Type:              cfg.PlanhatConversationType,
+			FieldGongURL:      cfg.PlanhatFieldGongURL,
+			FieldCallDuration: cfg.PlanhatFieldCallDuration,
+		},
+		Resolve:           callsync.ResolveRules{InternalDomains: cfg.InternalDomains, IgnoredDomains: cfg.IgnoredDomains},
+		SyncPrivateCalls:  cfg.SyncPrivateCalls,
+		RecheckMin:        cfg.RecheckMin,
+		RecheckMax:        cfg.RecheckMax,
+		SummaryMaxWait:    cfg.SummaryMaxWait,
+		UnmatchedRetryFor: cfg.UnmatchedRetryFor,
+		CompanyCacheTTL:   cfg.CompanyCacheTTL,
+	}
+}

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gongsync/gongsync/internal/gong"
+)
+
+// newRouter lists the whole HTTP surface in one place. api/openapi.yaml
+// describes the same routes; a test keeps the two in step.
+func newRouter(deps Deps) (http.Handler, error) {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(accessLog(deps.Logger, deps.Metrics))
+	r.Use(recoverPanics(deps.Logger))
+
+	intake := webhookIntake{ledger: deps.Ledger, logger: deps.Logger, metrics: deps.Metrics, maxBytes: deps.MaxBodyBytes, now: deps.Now, onAccepted: deps.OnAccepted}
+	r.Post("/webhooks/gong/{key}", intake.withURLKey(deps.WebhookKey))
+	var verifier *gong.JWTVerifier
+	if deps.WebhookPublicKey != nil {
+		var err error
+		verifier, err = gong.NewJWTVerifier(deps.WebhookPublicKey, joinURL(deps.PublicURL, "/webhooks/gong"), deps.Now)
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.Post("/webhooks/gong", intake.withJWT(verifier))
+
+	r.Get("/healthz", handleHealthz())
+	r.Get("/readyz", handleReadyz(deps.Ready))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(deps.Gatherer, promhttp.HandlerOpts{}))
+
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(requireAdminToken(deps.AdminToken))
+		r.Get("/calls", handleListCalls(deps.Ledger))
+		r.Get("/calls/{callId}", handleGetCall(deps.Ledger))
+		r.Post("/calls/{callId}/resync", handleResync(deps.Ledger, deps.Logger))
+	})
+
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not found")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+	})
+	return r, nil
+}

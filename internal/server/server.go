@@ -1,0 +1,63 @@
+// Package server is gongsync's HTTP surface: the webhook intake, the probes,
+// the metrics and the admin API (DESIGN §5).
+package server
+
+import (
+	"context"
+	"crypto/rsa"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/internal/callsync"
+)
+
+// Ledger is what the HTTP layer needs of the store.
+type Ledger interface {
+	AcceptCall(ctx context.Context, callID string, payload []byte, receivedAt time.Time) (duplicate bool, err error)
+	GetCall(ctx context.Context, callID string) (callsync.Call, error)
+	ListCalls(ctx context.Context, status callsync.Status, limit int) ([]callsync.Call, error)
+	EnqueueSync(ctx context.Context, callID string) error
+}
+
+// Deps are the server's dependencies; zero values disable what they enable.
+type Deps struct {
+	Logger  zerolog.Logger
+	Ledger  Ledger
+	Metrics *Metrics
+	// Gatherer serves /metrics.
+	Gatherer prometheus.Gatherer
+	// Ready returns the reasons the service is not ready; none means ready.
+	Ready func(ctx context.Context) []string
+
+	WebhookKey       string         // enables POST /webhooks/gong/{key}
+	WebhookPublicKey *rsa.PublicKey // with PublicURL, enables POST /webhooks/gong
+	PublicURL        string
+	MaxBodyBytes     int64
+	AdminToken       string // enables /admin/*
+	OnAccepted       func() // called for each newly queued call (metrics)
+
+	Now func() time.Time
+}
+
+// New returns the HTTP handler with every route of DESIGN §5.
+func New(deps Deps) (http.Handler, error) {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if deps.Gatherer == nil {
+		deps.Gatherer = prometheus.NewRegistry()
+	}
+	if deps.OnAccepted == nil {
+		deps.OnAccepted = func() {}
+	}
+	if deps.Ready == nil {
+		deps.Ready = func(context.Context) []string { return nil }
+	}
+	return newRouter(deps)
+}
