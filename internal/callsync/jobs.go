@@ -43,3 +43,18 @@ var waitingStates = []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateScheduled,
 }
+
+// PatchSummaryArgs is the patch_summary job: write one call's rendered
+// summary into its conversation's description.
+type PatchSummaryArgs struct {
+	CallID      string `json:"call_id" river:"unique"`
+	SummaryHTML string `json:"summary_html"`
+}
+
+// Kind names the job in the queue.
+func (PatchSummaryArgs) Kind() string { return "patch_summary" }
+
+// InsertOpts keep one live patch per call.
+func (PatchSummaryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+}

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/riverqueue/river"
 )
 
 // Status is a call's place in the ledger (DESIGN §6, contract).
@@ -44,7 +46,7 @@ const (
 
 // Call is one ledger row: everything gongsync knows of a call's sync.
 type Call struct {
-	ID             string    // Gong call id, a string of up to 20 digits
+	ID             string // Gong call id, a string of up to 20 digits
 	Status         Status
 	Payload        []byte    // the webhook body exactly as received
 	CompanyID      string    // Planhat company _id, "" when none
@@ -84,6 +86,9 @@ type Store interface {
 	// EnqueueSummaryPoll queues one summary_poll job to run at (or after) at;
 	// a poll already waiting is not doubled.
 	EnqueueSummaryPoll(ctx context.Context, at time.Time) error
+	// Enqueue queues any other job (such as patch_summary) under the
+	// uniqueness its args declare; a duplicate is not an error.
+	Enqueue(ctx context.Context, args river.JobArgs) error
 	// Ping answers when the database does.
 	Ping(ctx context.Context) error
 }

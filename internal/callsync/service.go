@@ -1,0 +1,123 @@
+package callsync
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/internal/gong"
+	"github.com/gongsync/gongsync/internal/planhat"
+)
+
+// GongAPI is what the workers need of Gong.
+type GongAPI interface {
+	CallsExtensive(ctx context.Context, callIDs []string, opts gong.ExtensiveOptions) ([]gong.CallData, error)
+}
+
+// PlanhatAPI is what the workers need of Planhat.
+type PlanhatAPI interface {
+	ListCompanies(ctx context.Context) ([]planhat.Company, error)
+	GetCompanyBySourceID(ctx context.Context, sourceID string) (planhat.Company, error)
+	ListUsers(ctx context.Context) ([]planhat.User, error)
+	ListEndusers(ctx context.Context, companyID string) ([]planhat.Enduser, error)
+	GetConversation(ctx context.Context, id string) (planhat.Conversation, error)
+	GetConversationByExternalID(ctx context.Context, externalID string) (planhat.Conversation, error)
+	CreateConversation(ctx context.Context, conversation planhat.Conversation) (planhat.Conversation, error)
+	UpdateConversation(ctx context.Context, id string, conversation planhat.Conversation) (planhat.Conversation, error)
+}
+
+// Settings are the sync rules' knobs (DESIGN §4).
+type Settings struct {
+	Conversation      ConversationSettings
+	Resolve           ResolveRules
+	SyncPrivateCalls  bool
+	RecheckMin        time.Duration
+	RecheckMax        time.Duration
+	SummaryMaxWait    time.Duration
+	UnmatchedRetryFor time.Duration
+	CompanyCacheTTL   time.Duration
+}
+
+// Service holds the workers' shared dependencies.
+type Service struct {
+	store     Store
+	gong      GongAPI
+	planhat   PlanhatAPI
+	directory *directory
+	settings  Settings
+	logger    zerolog.Logger
+	metrics   *Metrics
+	now       func() time.Time
+}
+
+// Deps are what NewService needs.
+type Deps struct {
+	Store    Store
+	Gong     GongAPI
+	Planhat  PlanhatAPI
+	Settings Settings
+	Logger   zerolog.Logger
+	Metrics  *Metrics
+	Now      func() time.Time // nil: time.Now
+}
+
+// NewService returns the domain service; register its workers with River.
+func NewService(deps Deps) *Service {
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	metrics := deps.Metrics
+	if metrics == nil {
+		metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	return &Service{
+		store:     deps.Store,
+		gong:      deps.Gong,
+		planhat:   deps.Planhat,
+		directory: newDirectory(deps.Planhat, deps.Settings.CompanyCacheTTL, deps.Settings.RecheckMin, now),
+		settings:  deps.Settings,
+		logger:    deps.Logger,
+		metrics:   metrics,
+		now:       now,
+	}
+}
+
+// summaryCoalesce is how long the first summary check waits after a sync, so
+// that calls synced close together share one Gong request.
+const summaryCoalesce = time.Second
+
+// Workers returns River's workers for every job kind.
+func (s *Service) Workers() *river.Workers {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &syncCallWorker{service: s})
+	river.AddWorker(workers, &summaryPollWorker{service: s})
+	river.AddWorker(workers, &patchSummaryWorker{service: s})
+	return workers
+}
+
+// PeriodicJobs returns the leader-only jobs: the summary poller's heartbeat.
+func (s *Service) PeriodicJobs() []*river.PeriodicJob {
+	interval := min(max(s.settings.RecheckMin, time.Second), time.Minute)
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) { return SummaryPollArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "summary_poll", RunOnStart: true}),
+	}
+}
+
+// MaxAttempts bounds retries of a transient failure: with RetryPolicy's
+// backoff capped at RECHECK_MAX (1h by default) this outlasts a 3-day outage.
+const MaxAttempts = 100
+
+// RetryPolicy backs off from one second, doubling, up to RECHECK_MAX.
+type RetryPolicy struct{ Max time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy.
+func (p RetryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(RecheckDelay(job.Attempt-1, time.Second, max(p.Max, time.Second)))
+}

@@ -1,0 +1,154 @@
+package callsync
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/gongsync/gongsync/internal/gong"
+	"github.com/gongsync/gongsync/internal/planhat"
+	"github.com/gongsync/gongsync/internal/upstream"
+)
+
+// summaryBatch is Gong's most call ids a request.
+const summaryBatch = 100
+
+// maxBatchesPerPoll keeps one poll well inside JOB_TIMEOUT; the next poll
+// takes the rest.
+const maxBatchesPerPoll = 10
+
+// summaryPollWorker runs summary_poll: due calls in batches of up to 100 a
+// Gong request; a ready summary becomes a patch_summary job, a missing one a
+// later check.
+type summaryPollWorker struct {
+	river.WorkerDefaults[SummaryPollArgs]
+	service *Service
+}
+
+func (w *summaryPollWorker) Work(ctx context.Context, _ *river.Job[SummaryPollArgs]) error {
+	s := w.service
+	for range maxBatchesPerPoll {
+		due, err := s.store.DueForSummary(ctx, s.now(), summaryBatch)
+		if err != nil {
+			return fmt.Errorf("summary poll: reading due calls: %w", err)
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		if err := s.checkSummaries(ctx, due); err != nil {
+			return err
+		}
+	}
+	return s.store.EnqueueSummaryPoll(ctx, s.now())
+}
+
+func (s *Service) checkSummaries(ctx context.Context, due []Call) error {
+	ids := make([]string, len(due))
+	for i, call := range due {
+		ids[i] = call.ID
+	}
+	calls, err := s.gong.CallsExtensive(ctx, ids, gong.ExtensiveOptions{})
+	if err != nil {
+		switch upstream.KindOf(err) {
+		case upstream.KindRateLimited:
+			return river.JobSnooze(upstream.RetryAfterOf(err))
+		case upstream.KindAuth:
+			s.logger.Error().Err(err).Int("calls", len(due)).Msg("Gong refused the credential; summaries wait and are retried slowly")
+			return s.postpone(ctx, due, s.settings.RecheckMin, err)
+		case upstream.KindPermanent:
+			s.logger.Error().Err(err).Int("calls", len(due)).Msg("Gong rejected the summary request")
+			return s.postpone(ctx, due, s.settings.RecheckMax, err)
+		}
+		return fmt.Errorf("summary poll for %d calls: %w", len(due), err)
+	}
+	byID := make(map[string]gong.CallData, len(calls))
+	for _, call := range calls {
+		byID[call.MetaData.ID] = call
+	}
+	for _, call := range due {
+		if err := s.checkSummary(ctx, call, byID[call.ID].Content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSummary decides one due call: patch now, look again later, or give up.
+func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.CallContent) error {
+	log := s.logger.With().Str("call_id", call.ID).Str("company_id", call.CompanyID).Logger()
+	if summaryHTML, ok := RenderSummary(content); ok {
+		// The patch job owns the call now; the poller looks again only if it never lands.
+		call.NextCheckAt = s.now().Add(s.settings.RecheckMax)
+		if err := s.store.SaveCall(ctx, call); err != nil {
+			return fmt.Errorf("call %s: %w", call.ID, err)
+		}
+		if err := s.store.Enqueue(ctx, PatchSummaryArgs{CallID: call.ID, SummaryHTML: summaryHTML}); err != nil {
+			return fmt.Errorf("call %s: queueing its summary patch: %w", call.ID, err)
+		}
+		return nil
+	}
+	if s.now().Sub(call.ReceivedAt) >= s.settings.SummaryMaxWait {
+		return s.finish(ctx, log, call, StatusNoSummary, "Gong had no AI summary within SUMMARY_MAX_WAIT", nil)
+	}
+	call.NextCheckAt = s.now().Add(RecheckDelay(call.Checks, s.settings.RecheckMin, s.settings.RecheckMax))
+	call.Checks++
+	if err := s.store.SaveCall(ctx, call); err != nil {
+		return fmt.Errorf("call %s: %w", call.ID, err)
+	}
+	log.Debug().Time("next_check_at", call.NextCheckAt).Msg("summary not ready yet")
+	return nil
+}
+
+// postpone moves due calls past a failure that retrying soon will not mend.
+func (s *Service) postpone(ctx context.Context, due []Call, wait time.Duration, cause error) error {
+	for _, call := range due {
+		call.NextCheckAt = s.now().Add(wait)
+		call.LastError = cause.Error()
+		if err := s.store.SaveCall(ctx, call); err != nil {
+			return fmt.Errorf("call %s: %w", call.ID, err)
+		}
+	}
+	return nil
+}
+
+// patchSummaryWorker runs patch_summary: merge the summary into the
+// conversation's description without losing what is already there.
+type patchSummaryWorker struct {
+	river.WorkerDefaults[PatchSummaryArgs]
+	service *Service
+}
+
+func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSummaryArgs]) error {
+	s := w.service
+	call, err := s.store.GetCall(ctx, job.Args.CallID)
+	if err != nil {
+		return fmt.Errorf("call %s: reading the ledger: %w", job.Args.CallID, err)
+	}
+	log := s.logger.With().Str("call_id", call.ID).Str("company_id", call.CompanyID).Str("conversation_id", call.ConversationID).Logger()
+	if call.ConversationID == "" {
+		return river.JobCancel(fmt.Errorf("call %s: no conversation to patch", call.ID))
+	}
+	current, err := s.planhat.GetConversation(ctx, call.ConversationID)
+	if err != nil {
+		return s.upstreamFailure(ctx, log, job.Attempt, job.MaxAttempts, call, err)
+	}
+	existing := ""
+	if current.Description != nil {
+		existing = *current.Description
+	}
+	merged := MergeDescription(existing, job.Args.SummaryHTML)
+	if merged != existing {
+		patch := patchOf(merged)
+		if _, err := s.planhat.UpdateConversation(ctx, call.ConversationID, patch); err != nil {
+			return s.upstreamFailure(ctx, log, job.Attempt, job.MaxAttempts, call, err)
+		}
+	}
+	return s.finish(ctx, log, call, StatusComplete, "", nil)
+}
+
+// patchOf is an update that carries only the description.
+func patchOf(description string) planhat.Conversation {
+	return planhat.Conversation{Description: &description}
+}
