@@ -3,8 +3,8 @@ package callsync
 import "time"
 
 // RecheckDelay is how long to wait before the next summary or unmatched
-// re-check, given how many checks have already come back empty: min after the
-// first (checks ≤ 1), then doubling, never above max (RECHECK_MIN,
+// re-check, given how many re-checks were already scheduled: min for the
+// first (checks ≤ 0), then min·2^checks, never above max (RECHECK_MIN,
 // RECHECK_MAX). Doubling stops at max, so a large checks cannot overflow.
 // When max < min, min wins: the floor is what protects the upstream APIs.
 // There is no jitter: the summary poller batches due calls anyway.
@@ -16,7 +16,7 @@ func RecheckDelay(checks int, min, max time.Duration) time.Duration {
 		return min
 	}
 	delay := min
-	for i := 1; i < checks; i++ {
+	for range checks {
 		if delay >= max/2 {
 			return max
 		}

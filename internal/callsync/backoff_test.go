@@ -16,13 +16,12 @@ func TestRecheckDelay(t *testing.T) {
 		min, max time.Duration
 		want     time.Duration
 	}{
-		{"NoCheckYet", 0, min, max, min},
+		{"FirstRecheck", 0, min, max, min},
 		{"NegativeChecks", -3, min, max, min},
-		{"FirstRecheck", 1, min, max, min},
-		{"Second", 2, min, max, 10 * time.Minute},
-		{"Third", 3, min, max, 20 * time.Minute},
-		{"Fourth", 4, min, max, 40 * time.Minute},
-		{"CappedAtMax", 5, min, max, max},
+		{"Second", 1, min, max, 10 * time.Minute},
+		{"Third", 2, min, max, 20 * time.Minute},
+		{"Fourth", 3, min, max, 40 * time.Minute},
+		{"CappedAtMax", 4, min, max, max},
 		{"StaysAtMax", 1000, min, max, max},
 		{"HugeChecksNoOverflow", math.MaxInt, min, max, max},
 		{"HugeMaxNoOverflow", math.MaxInt, time.Second, time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)},

@@ -88,10 +88,10 @@ const (
 
 // MergeDescription returns the description to write so that it carries
 // summaryHTML without losing anything else: an empty description becomes the
-// summary block; a description holding an older gongsync block gets that
-// block replaced; any other text is kept and the block appended. Merging the
-// same summary twice gives the same result, and an empty summary changes
-// nothing.
+// summary block; a description holding a gongsync block (the same or an older
+// one) gets that block replaced in place; any other text is kept and the block
+// appended. Merging the same summary twice gives the same result, and an empty
+// summary changes nothing.
 func MergeDescription(existing, summaryHTML string) string {
 	if strings.TrimSpace(summaryHTML) == "" {
 		return existing
@@ -103,13 +103,21 @@ func MergeDescription(existing, summaryHTML string) string {
 	if strings.TrimSpace(existing) == "" {
 		return block
 	}
-	if strings.Contains(existing, block) {
-		return existing
+	start, end, found := findSummaryBlock(existing)
+	if !found {
+		return existing + block
 	}
-	if start, end, found := findSummaryBlock(existing); found {
-		return existing[:start] + block + existing[end:]
+	// Drop any further gongsync block, so a description that somehow got two
+	// heals instead of keeping a stale one.
+	rest := existing[end:]
+	for {
+		extraStart, extraEnd, extra := findSummaryBlock(rest)
+		if !extra {
+			break
+		}
+		rest = rest[:extraStart] + rest[extraEnd:]
 	}
-	return existing + block
+	return existing[:start] + block + rest
 }
 
 // findSummaryBlock locates gongsync's block in description, counting nested

@@ -103,6 +103,12 @@ func TestMergeDescription(t *testing.T) {
 		{"EmptySummaryChangesNothing", "<p>Notes</p>", "", "<p>Notes</p>"},
 		{"EmptySummaryKeepsOldBlock", "<p>Notes</p>" + block, " ", "<p>Notes</p>" + block},
 		{"AlreadyWrappedSummaryNotWrappedTwice", "", block, block},
+		{
+			"DuplicateBlocksCollapse",
+			`<p>A</p><div data-gongsync="summary">old</div><p>B</p><div data-gongsync="summary">older</div><p>C</p>`,
+			summary,
+			"<p>A</p>" + block + "<p>B</p><p>C</p>",
+		},
 		{"OtherDivsUntouched", "<div>mine</div>", summary, "<div>mine</div>" + block},
 	} {
 		t.Run(test.name, func(t *testing.T) {
