@@ -31,16 +31,16 @@ const (
 // database is one backend the end-to-end tests run on.
 type database struct {
 	name string
-	url  func(t *testing.T) string // a fresh, empty database
+	url  func(tb testing.TB) string // a fresh, empty database
 }
 
 // databases are SQLite always and PostgreSQL when GONGSYNC_TEST_POSTGRES_URL is set.
 func databases() []database {
 	return []database{
-		{name: "sqlite", url: func(t *testing.T) string {
-			return "sqlite:" + filepath.Join(t.TempDir(), "gongsync.db")
+		{name: "sqlite", url: func(tb testing.TB) string {
+			return "sqlite:" + filepath.Join(tb.TempDir(), "gongsync.db")
 		}},
-		{name: "postgres", url: func(t *testing.T) string { return storetest.PostgresURL(t) }},
+		{name: "postgres", url: func(tb testing.TB) string { return storetest.PostgresURL(tb) }},
 	}
 }
 
@@ -59,7 +59,7 @@ type fakes struct {
 	planhat *planhattest.Server
 }
 
-func newFakes(t *testing.T) fakes {
+func newFakes(t testing.TB) fakes {
 	t.Helper()
 	f := fakes{
 		gong:    gongtest.NewTest(t, gongtest.Options{}),
@@ -71,7 +71,7 @@ func newFakes(t *testing.T) fakes {
 
 // service is gongsync started through run() for one test.
 type service struct {
-	t          *testing.T
+	t          testing.TB
 	url        string
 	logs       *logCapture
 	cancel     context.CancelFunc
@@ -106,7 +106,7 @@ func testEnv(databaseURL string, f fakes) map[string]string {
 }
 
 // startService runs gongsync with env until the test ends.
-func startService(t *testing.T, env map[string]string) *service {
+func startService(t testing.TB, env map[string]string) *service {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{
@@ -330,7 +330,7 @@ func (b *callBuilder) private() *callBuilder {
 func (b *callBuilder) build() gong.CallData { return b.call }
 
 // webhook is the delivery body for call.
-func webhook(t *testing.T, call gong.CallData) []byte {
+func webhook(t testing.TB, call gong.CallData) []byte {
 	t.Helper()
 	body, err := json.Marshal(gong.WebhookPayload{CallData: call})
 	require.NoError(t, err)

@@ -175,7 +175,7 @@ type webhookAnswerBody struct {
 }
 
 // openSQL opens the service's database directly, to look behind the API.
-func openSQL(t *testing.T, databaseURL string) *sql.DB {
+func openSQL(t testing.TB, databaseURL string) *sql.DB {
 	t.Helper()
 	driver, dsn := "pgx", databaseURL
 	if path, ok := strings.CutPrefix(databaseURL, "sqlite:"); ok {
@@ -187,7 +187,7 @@ func openSQL(t *testing.T, databaseURL string) *sql.DB {
 	return db
 }
 
-func countRows(t *testing.T, db *sql.DB, query string) int {
+func countRows(t testing.TB, db *sql.DB, query string) int {
 	t.Helper()
 	var n int
 	require.NoError(t, db.QueryRow(query).Scan(&n))

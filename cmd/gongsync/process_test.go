@@ -22,14 +22,14 @@ func TestMain(m *testing.M) {
 
 // process is gongsync running as a separate OS process.
 type process struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	url    string
 	logs   *logCapture
 	exited chan error
 }
 
-func startProcess(t *testing.T, env map[string]string) *process {
+func startProcess(t testing.TB, env map[string]string) *process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = []string{runMainEnv + "=1", "PATH=" + os.Getenv("PATH")}

@@ -49,7 +49,7 @@ func (s *Service) checkSummaries(ctx context.Context, due []Call) error {
 	for i, call := range due {
 		ids[i] = call.ID
 	}
-	calls, err := s.gong.CallsExtensive(ctx, ids, gong.ExtensiveOptions{})
+	calls, err := s.gong.CallsExtensive(ctx, ids, gong.ExtensiveOptions{Context: gong.ContextNone, OmitParties: true})
 	if err != nil {
 		switch upstream.KindOf(err) {
 		case upstream.KindRateLimited:

@@ -14,10 +14,10 @@ type WebhookPayload struct {
 
 // CallData is one call as the webhook and POST /v2/calls/extensive return it.
 type CallData struct {
-	MetaData MetaData      `json:"metaData"`
-	Context  []CRMContext  `json:"context,omitempty"`
-	Parties  []Party       `json:"parties,omitempty"`
-	Content  *CallContent  `json:"content,omitempty"`
+	MetaData MetaData     `json:"metaData"`
+	Context  []CRMContext `json:"context,omitempty"`
+	Parties  []Party      `json:"parties,omitempty"`
+	Content  *CallContent `json:"content,omitempty"`
 }
 
 // MetaData holds a call's basic facts. Id is a string of up to 20 digits.

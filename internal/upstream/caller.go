@@ -159,10 +159,12 @@ func (c *Caller) waitTurn(ctx context.Context, r Request) error {
 	if delay := reservation.Delay(); delay > 0 {
 		if deadline, ok := ctx.Deadline(); delay > waitInline || (ok && c.now().Add(delay).After(deadline)) {
 			reservation.Cancel()
+			c.refundBudget()
 			return c.rateLimited(r, delay)
 		}
 		if err := sleep(ctx, delay); err != nil {
 			reservation.Cancel()
+			c.refundBudget()
 			return c.fail(r, 0, KindTransient, nil, err)
 		}
 	}
@@ -194,6 +196,19 @@ func (c *Caller) takeBudget() (time.Duration, bool) {
 	}
 	c.budgetUsed++
 	return 0, true
+}
+
+// refundBudget gives back a request counted by takeBudget that was never
+// sent, so waiting callers do not use up the day's budget.
+func (c *Caller) refundBudget() {
+	if c.budget <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.budgetUsed > 0 && c.budgetDay == c.now().UTC().Format(time.DateOnly) {
+		c.budgetUsed--
+	}
 }
 
 // BudgetUsed returns how many requests today's budget has counted.

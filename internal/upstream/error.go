@@ -67,6 +67,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s %s %s: %s, retry after %s", e.API, e.Method, e.Path, e.Kind, e.RetryAfter)
 	case e.Body != "":
 		return fmt.Sprintf("%s %s %s: HTTP %d: %s", e.API, e.Method, e.Path, e.StatusCode, e.Body)
+	case e.Err != nil: // e.g. a 2xx answer that could not be decoded
+		return fmt.Sprintf("%s %s %s: HTTP %d: %v", e.API, e.Method, e.Path, e.StatusCode, e.Err)
 	}
 	return fmt.Sprintf("%s %s %s: HTTP %d", e.API, e.Method, e.Path, e.StatusCode)
 }

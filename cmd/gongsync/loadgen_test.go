@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// loadResult is what a load run measured.
+type loadResult struct {
+	sent      int
+	accepted  int // 202 answers
+	failed    int // any other answer or a transport error
+	latencies []time.Duration
+	elapsed   time.Duration
+}
+
+func (r loadResult) perSecond() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
+
+func (r loadResult) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(r.latencies)
+	slices.Sort(sorted)
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+func (r loadResult) String() string {
+	return fmt.Sprintf("sent %d, accepted %d (%.0f/s), failed %d, ack p50 %s p99 %s",
+		r.sent, r.accepted, r.perSecond(), r.failed,
+		r.percentile(0.50).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond))
+}
+
+func loadClient() *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = 1024
+	transport.MaxIdleConnsPerHost = 1024
+	return &http.Client{Transport: transport, Timeout: 10 * time.Second}
+}
+
+// send posts one webhook and reports whether it was accepted and how long it took.
+func send(client *http.Client, target string, body []byte) (bool, time.Duration) {
+	started := time.Now()
+	resp, err := client.Post(target, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return false, time.Since(started)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusAccepted, time.Since(started)
+}
+
+// openLoop sends rate webhooks a second for duration, on schedule whatever
+// the answers take, so latency includes any queueing in the service.
+func openLoop(ctx context.Context, target string, rate int, duration time.Duration, body func(i int) []byte) loadResult {
+	client := loadClient()
+	interval := time.Second / time.Duration(rate)
+	total := int(duration / interval)
+	var mu sync.Mutex
+	result := loadResult{latencies: make([]time.Duration, 0, total)}
+	var wg sync.WaitGroup
+	started := time.Now()
+	for i := range total {
+		if ctx.Err() != nil {
+			break
+		}
+		if wait := time.Until(started.Add(time.Duration(i) * interval)); wait > 0 {
+			time.Sleep(wait)
+		}
+		wg.Go(func() {
+			ok, took := send(client, target, body(i))
+			mu.Lock()
+			defer mu.Unlock()
+			result.sent++
+			result.latencies = append(result.latencies, took)
+			if ok {
+				result.accepted++
+			} else {
+				result.failed++
+			}
+		})
+	}
+	wg.Wait()
+	result.elapsed = time.Since(started)
+	return result
+}
+
+// closedLoop keeps workers sending back to back for duration: the most the
+// service takes.
+func closedLoop(ctx context.Context, target string, workers int, duration time.Duration, body func(i int) []byte) loadResult {
+	client := loadClient()
+	var mu sync.Mutex
+	var next int
+	result := loadResult{}
+	var wg sync.WaitGroup
+	started := time.Now()
+	deadline := started.Add(duration)
+	for range workers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				ok, took := send(client, target, body(i))
+				mu.Lock()
+				result.sent++
+				result.latencies = append(result.latencies, took)
+				if ok {
+					result.accepted++
+				} else {
+					result.failed++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	result.elapsed = time.Since(started)
+	return result
+}
+
+// benchDuration is GONGSYNC_BENCH_SECONDS, or fallback.
+func benchDuration(fallback time.Duration) time.Duration {
+	if seconds, err := strconv.Atoi(os.Getenv("GONGSYNC_BENCH_SECONDS")); err == nil && seconds > 0 {
+		return time.Duration(seconds) * time.Second
+	}
+	return fallback
+}

@@ -1,0 +1,156 @@
+package gongtest
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// newLimiter models "3 API calls per second" as a token bucket holding one
+// second's worth of calls. Gong's exact algorithm is not documented.
+func newLimiter(perSecond float64) *rate.Limiter {
+	switch {
+	case perSecond < 0:
+		return nil
+	case perSecond == 0:
+		perSecond = DefaultRatePerSecond
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(math.Ceil(perSecond))))
+}
+
+// gate runs before the API: it counts the request, sleeps the latency, then
+// answers an injected fault, a bad credential or an exceeded limit itself.
+func (s *Server) gate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.stats.Requests++
+		s.stats.RequestsByPath[r.URL.Path]++
+		delay, hasOverride := s.pathLatency[r.URL.Path]
+		if !hasOverride {
+			delay = s.latency
+		}
+		s.mu.Unlock()
+
+		if delay > 0 {
+			timer := time.NewTimer(delay)
+			select {
+			case <-timer.C:
+			case <-r.Context().Done():
+				timer.Stop()
+				return
+			}
+		}
+		if fault, ok := s.takeFault(r.URL.Path); ok {
+			message := fault.Message
+			if message == "" {
+				message = defaultMessage(fault.Status)
+			}
+			if fault.Status == http.StatusTooManyRequests {
+				s.tooManyRequests(w, max(fault.RetryAfter, 1), message)
+				return
+			}
+			writeError(w, fault.Status, message)
+			return
+		}
+		if !s.authorized(r) {
+			// Wording of Gong's answer to a wrong access key: NOT CONFIRMED.
+			writeError(w, http.StatusUnauthorized, "Access denied")
+			return
+		}
+		if retryAfter, ok := s.takeTurn(); !ok {
+			s.tooManyRequests(w, retryAfter, defaultMessage(http.StatusTooManyRequests))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) takeFault(path string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, fault := range s.faults {
+		if fault.Path != "" && fault.Path != path {
+			continue
+		}
+		s.faults[i].Count--
+		if s.faults[i].Count <= 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		return fault, true
+	}
+	return Fault{}, false
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	key, secret, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	gotKey, wantKey := sha256.Sum256([]byte(key)), sha256.Sum256([]byte(s.accessKey))
+	gotSecret, wantSecret := sha256.Sum256([]byte(secret)), sha256.Sum256([]byte(s.accessKeySecret))
+	return subtle.ConstantTimeCompare(gotKey[:], wantKey[:])&subtle.ConstantTimeCompare(gotSecret[:], wantSecret[:]) == 1
+}
+
+// takeTurn applies the daily cap and the per-second limit; when either is
+// exceeded it returns the whole seconds to wait (at least 1), as Gong's
+// integer Retry-After does.
+func (s *Server) takeTurn() (retryAfter int, ok bool) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dailyCap > 0 {
+		day := now.UTC().Format(time.DateOnly)
+		if day != s.capDay {
+			s.capDay, s.capUsed = day, 0
+		}
+		if s.capUsed >= s.dailyCap {
+			utc := now.UTC()
+			midnight := time.Date(utc.Year(), utc.Month(), utc.Day()+1, 0, 0, 0, 0, time.UTC)
+			return wholeSeconds(midnight.Sub(now)), false
+		}
+	}
+	if s.limiter != nil && !s.limiter.AllowN(now, 1) {
+		missing := 1 - s.limiter.TokensAt(now)
+		return wholeSeconds(time.Duration(missing / float64(s.limiter.Limit()) * float64(time.Second))), false
+	}
+	if s.dailyCap > 0 {
+		s.capUsed++
+	}
+	return 0, true
+}
+
+func wholeSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+func (s *Server) tooManyRequests(w http.ResponseWriter, retryAfter int, message string) {
+	s.mu.Lock()
+	s.stats.TooManyRequests++
+	s.mu.Unlock()
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	writeError(w, http.StatusTooManyRequests, message)
+}
+
+func defaultMessage(status int) string {
+	// Gong's wording is known for 404 only; the others follow the spec's
+	// descriptions of each status (NOT CONFIRMED as bodies).
+	switch status {
+	case http.StatusTooManyRequests:
+		return "API request limit exceeded"
+	case http.StatusNotFound:
+		return "No calls found corresponding to the provided filters"
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return "Access denied"
+	case http.StatusBadRequest:
+		return "Malformed request"
+	}
+	if status >= 500 {
+		return "Failed to complete the operation due to an unexpected error"
+	}
+	return http.StatusText(status)
+}
