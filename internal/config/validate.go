@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gongsync/gongsync/internal/gong"
 )
 
 // Problem is one invalid or missing variable.
@@ -101,7 +103,7 @@ func (c Config) validate(unparsed map[string]bool) []Problem {
 		}
 	}
 	if c.GongWebhookPublicKey != "" {
-		if _, err := ParseRSAPublicKey(c.GongWebhookPublicKey); err != nil {
+		if _, err := gong.ParsePublicKey(c.GongWebhookPublicKey); err != nil {
 			add("GONG_WEBHOOK_PUBLIC_KEY", err.Error())
 		}
 	}

@@ -199,8 +199,14 @@ func ParsePublicKey(s string) (*rsa.PublicKey, error) {
 	if !ok {
 		return nil, fmt.Errorf("public key: is %T, want an RSA key (Gong signs with RS256)", parsed)
 	}
+	if key.N.BitLen() < minRSABits {
+		return nil, fmt.Errorf("public key: RSA key has %d bits, want at least %d", key.N.BitLen(), minRSABits)
+	}
 	return key, nil
 }
+
+// minRSABits is the smallest key crypto/rsa verifies with by default.
+const minRSABits = 1024
 
 func decodeBase64(s string) ([]byte, error) {
 	for _, encoding := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
