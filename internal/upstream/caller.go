@@ -22,6 +22,7 @@ import (
 const (
 	defaultTimeout    = 20 * time.Second
 	defaultRetryAfter = 30 * time.Second // a 429 without a usable Retry-After
+	maxRetryAfter     = 24 * time.Hour   // longer asks are taken as this: a job still retries daily
 	maxResponseBytes  = 32 << 20
 	// waitInline is the longest pause or limiter wait a request sits out
 	// itself instead of handing the wait back to the job as a snooze.
@@ -131,7 +132,7 @@ func (c *Caller) DoRaw(ctx context.Context, r Request, out any) ([]byte, error) 
 		return nil, c.fail(r, resp.StatusCode, KindTransient, nil, readErr)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.failStatus(r, resp, body)
+		return nil, c.failStatus(r, resp, redactCredential(body, req.Header.Get("Authorization")))
 	}
 	if out != nil && len(bytes.TrimSpace(body)) > 0 {
 		if err := json.Unmarshal(body, out); err != nil {
@@ -157,7 +158,8 @@ func (c *Caller) waitTurn(ctx context.Context, r Request) error {
 	}
 	reservation := c.limiter.Reserve()
 	if delay := reservation.Delay(); delay > 0 {
-		if deadline, ok := ctx.Deadline(); delay > waitInline || (ok && c.now().Add(delay).After(deadline)) {
+		// time.Until, not c.now: the deadline is wall-clock even when Now is injected.
+		if deadline, ok := ctx.Deadline(); delay > waitInline || (ok && time.Until(deadline) < delay) {
 			reservation.Cancel()
 			c.refundBudget()
 			return c.rateLimited(r, delay)
@@ -291,10 +293,13 @@ func (c *Caller) fail(r Request, status int, kind Kind, body []byte, err error) 
 func parseRetryAfter(value string, now time.Time) time.Duration {
 	value = strings.TrimSpace(value)
 	if seconds, err := strconv.ParseFloat(value, 64); err == nil && seconds >= 0 {
+		if seconds >= maxRetryAfter.Seconds() { // also keeps the conversion below from overflowing
+			return maxRetryAfter
+		}
 		return max(time.Duration(seconds*float64(time.Second)), 100*time.Millisecond)
 	}
 	if at, err := http.ParseTime(value); err == nil {
-		return max(at.Sub(now), 100*time.Millisecond)
+		return min(max(at.Sub(now), 100*time.Millisecond), maxRetryAfter)
 	}
 	return defaultRetryAfter
 }
@@ -312,3 +317,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // ErrBadInput reports a caller mistake, such as an empty id.
 var ErrBadInput = errors.New("bad input")
+
+// redactCredential blanks the Authorization header value, and the credential
+// in it, wherever an error answer echoes them (proxies and debugging
+// endpoints do), so neither reaches an error, a log line or the ledger.
+func redactCredential(body []byte, authorization string) []byte {
+	if authorization == "" {
+		return body
+	}
+	redacted := []byte("[REDACTED]")
+	body = bytes.ReplaceAll(body, []byte(authorization), redacted)
+	// The credential alone, when long enough not to blank ordinary words.
+	if _, credential, ok := strings.Cut(authorization, " "); ok && len(credential) >= 8 {
+		body = bytes.ReplaceAll(body, []byte(credential), redacted)
+	}
+	return body
+}

@@ -6,6 +6,7 @@ package upstream
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -113,9 +114,16 @@ func kindForStatus(status int) Kind {
 	return KindTransient
 }
 
+// truncate keeps the start of an answer as valid UTF-8 without NUL bytes:
+// the ledger stores it, and PostgreSQL text refuses both.
 func truncate(body []byte) string {
-	if len(body) <= maxBodyInError {
-		return string(body)
+	kept, cut := body, false
+	if len(kept) > maxBodyInError {
+		kept, cut = kept[:maxBodyInError], true
 	}
-	return string(body[:maxBodyInError]) + "…"
+	text := strings.ReplaceAll(strings.ToValidUTF8(string(kept), "\uFFFD"), "\x00", "")
+	if cut {
+		text = strings.TrimSuffix(text, "\uFFFD") + "…" // a rune cut in two
+	}
+	return text
 }
