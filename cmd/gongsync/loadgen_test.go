@@ -135,3 +135,36 @@ func benchDuration(fallback time.Duration) time.Duration {
 	}
 	return fallback
 }
+
+// sendAll posts every body once, workers at a time, as fast as they go.
+func sendAll(target string, workers int, bodies [][]byte) loadResult {
+	client := loadClient()
+	work := make(chan []byte, len(bodies))
+	for _, body := range bodies {
+		work <- body
+	}
+	close(work)
+	var mu sync.Mutex
+	result := loadResult{}
+	var wg sync.WaitGroup
+	started := time.Now()
+	for range workers {
+		wg.Go(func() {
+			for body := range work {
+				ok, took := send(client, target, body)
+				mu.Lock()
+				result.sent++
+				result.latencies = append(result.latencies, took)
+				if ok {
+					result.accepted++
+				} else {
+					result.failed++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	result.elapsed = time.Since(started)
+	return result
+}
