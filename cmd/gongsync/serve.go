@@ -156,7 +156,8 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(listener) }()
-	logger.Info().Str("addr", listener.Addr().String()).Str("database", db.Dialect()).Str("version", version).Msg("listening")
+	// Logged at every LOG_LEVEL: operators and tests learn the address from it.
+	logger.Log().Str("addr", listener.Addr().String()).Str("database", db.Dialect()).Str("version", version).Msg("listening")
 	if onListen != nil {
 		onListen(listener.Addr().String())
 	}
