@@ -2,7 +2,7 @@
 GO        ?= go
 BINARY    ?= bin/gongsync
 FUZZTIME  ?= 10s
-BENCHTIME ?= 30s
+BENCH_SECONDS ?= 30
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 
@@ -30,10 +30,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) ./internal/gong
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyJWT$$' -fuzztime $(FUZZTIME) ./internal/gong
 
-# Benchmarks print their figures; see docs/BENCHMARKS.md.
+# Benchmarks print their figures; see docs/BENCHMARKS.md. The PostgreSQL
+# variants run when GONGSYNC_TEST_POSTGRES_URL is set
+# (export "$$(scripts/postgres-test-cluster.sh)").
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./internal/store
-	$(GO) run ./cmd/gongsync-bench -duration $(BENCHTIME)
+	$(GO) test -run '^$$' -bench . -benchtime 20000x -count 1 ./internal/store
+	GONGSYNC_BENCH_SECONDS=$(BENCH_SECONDS) $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./cmd/gongsync
 
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \

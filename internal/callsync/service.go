@@ -100,9 +100,13 @@ func (s *Service) Workers() *river.Workers {
 	return workers
 }
 
+// summaryPollEvery bounds how long a due summary check waits for the poller
+// when the poll queued by its sync was skipped as a duplicate of a running one.
+const summaryPollEvery = 5 * time.Second
+
 // PeriodicJobs returns the leader-only jobs: the summary poller's heartbeat.
 func (s *Service) PeriodicJobs() []*river.PeriodicJob {
-	interval := min(max(s.settings.RecheckMin, time.Second), time.Minute)
+	interval := min(max(s.settings.RecheckMin, time.Second), summaryPollEvery)
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(interval),
 			func() (river.JobArgs, *river.InsertOpts) { return SummaryPollArgs{}, nil },

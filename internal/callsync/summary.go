@@ -41,7 +41,9 @@ func (w *summaryPollWorker) Work(ctx context.Context, _ *river.Job[SummaryPollAr
 			return err
 		}
 	}
-	return s.store.EnqueueSummaryPoll(ctx, s.now())
+	// More is due than one poll takes: run again at once. A snooze, because
+	// a new poll would be refused as a duplicate of this running one.
+	return river.JobSnooze(0)
 }
 
 func (s *Service) checkSummaries(ctx context.Context, due []Call) error {

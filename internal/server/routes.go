@@ -15,6 +15,7 @@ import (
 func newRouter(deps Deps) (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(middleware.StripSlashes) // "/webhooks/gong/" (an empty key) is the JWT route, so a 401
 	r.Use(accessLog(deps.Logger, deps.Metrics))
 	r.Use(recoverPanics(deps.Logger))
 

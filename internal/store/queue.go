@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/gongsync/gongsync/internal/callsync"
+)
+
+// StartQueue builds River's client on this database from cfg (Workers,
+// PeriodicJobs, Queues, JobTimeout, …; Logger defaults to Open's) and starts
+// working jobs. ctx only bounds the start: the queue runs until StopQueue,
+// so that a cancelled parent context leaves running jobs to StopQueue's drain.
+// Jobs enqueued before StartQueue take River's defaults, not cfg's.
+func (db *DB) StartQueue(ctx context.Context, cfg *river.Config) error {
+	return db.engine.start(ctx, cfg)
+}
+
+// StopQueue lets running jobs finish until ctx ends, then cancels them and
+// waits a few seconds for them to return; a job that does not is rescued
+// after RESCUE_AFTER. Jobs can still be enqueued afterwards.
+func (db *DB) StopQueue(ctx context.Context) error {
+	return db.engine.stop(ctx)
+}
+
+// EnqueueSync queues a sync_call job for an existing call (resync). When
+// such a job already waits for a later time (snoozed, or backing off after a
+// failure), it is made to run now instead of doubled.
+func (db *DB) EnqueueSync(ctx context.Context, callID string) error {
+	var rows int64
+	if err := db.engine.pool().queryRow(ctx, `SELECT COUNT(*) FROM calls WHERE call_id = ?`, callID).Scan(&rows); err != nil {
+		return fmt.Errorf("call %s: resync: %w", callID, err)
+	}
+	if rows == 0 {
+		return fmt.Errorf("call %s: resync: %w", callID, callsync.ErrNotFound)
+	}
+	result, err := db.engine.insert(ctx, callsync.SyncCallArgs{CallID: callID}, nil)
+	if err != nil {
+		return fmt.Errorf("call %s: resync: %w", callID, err)
+	}
+	if !result.UniqueSkippedAsDuplicate {
+		return nil
+	}
+	switch result.Job.State {
+	case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+		if err := db.engine.retry(ctx, result.Job.ID); err != nil {
+			return fmt.Errorf("call %s: resync: running job %d now: %w", callID, result.Job.ID, err)
+		}
+	}
+	return nil
+}
+
+// EnqueueSummaryPoll queues a summary_poll job to run at (or after) at; a
+// poll already waiting makes this one a duplicate, which is not an error.
+func (db *DB) EnqueueSummaryPoll(ctx context.Context, at time.Time) error {
+	if _, err := db.engine.insert(ctx, callsync.SummaryPollArgs{}, &river.InsertOpts{ScheduledAt: at}); err != nil {
+		return fmt.Errorf("queueing a summary poll: %w", err)
+	}
+	return nil
+}
+
+// Enqueue queues any job under the uniqueness its args declare; a
+// duplicate is not an error.
+func (db *DB) Enqueue(ctx context.Context, args river.JobArgs) error {
+	if _, err := db.engine.insert(ctx, args, nil); err != nil {
+		return fmt.Errorf("queueing a %s job: %w", args.Kind(), err)
+	}
+	return nil
+}
