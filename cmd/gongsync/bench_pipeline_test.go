@@ -44,6 +44,9 @@ func BenchmarkPipeline(b *testing.B) {
 	env["PLANHAT_API_BASE_URL"] = recorder.url
 	env["PLANHAT_RATE_LIMIT"] = "100" // the sync path, not Planhat's quota, is what (a) measures
 	env["LOG_LEVEL"] = "warn"
+	// Production re-check bounds: a call whose summary is not ready is looked
+	// at again minutes later, not during the phases measured below.
+	env["RECHECK_MIN"], env["RECHECK_MAX"] = "5m", "1h"
 	s := startService(b, env)
 	callFor := func(id string) gong.CallData {
 		return newCall(id).account("0015g00000Glbx1").party("p@globex.com", "External").party("ana@initech.example", "Internal").build()
