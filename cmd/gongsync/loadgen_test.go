@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,31 @@ type loadResult struct {
 	failed    int // any other answer or a transport error
 	latencies []time.Duration
 	elapsed   time.Duration
+}
+
+// tally adds one answer to a result shared by the senders.
+type tally struct {
+	mu     sync.Mutex
+	result loadResult
+}
+
+func (t *tally) record(accepted bool, took time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.result.sent++
+	t.result.latencies = append(t.result.latencies, took)
+	if accepted {
+		t.result.accepted++
+	} else {
+		t.result.failed++
+	}
+}
+
+func (t *tally) done(started time.Time) loadResult {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.result.elapsed = time.Since(started)
+	return t.result
 }
 
 func (r loadResult) perSecond() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
@@ -64,8 +90,7 @@ func openLoop(ctx context.Context, target string, rate int, duration time.Durati
 	client := loadClient()
 	interval := time.Second / time.Duration(rate)
 	total := int(duration / interval)
-	var mu sync.Mutex
-	result := loadResult{latencies: make([]time.Duration, 0, total)}
+	var t tally
 	var wg sync.WaitGroup
 	started := time.Now()
 	for i := range total {
@@ -75,57 +100,30 @@ func openLoop(ctx context.Context, target string, rate int, duration time.Durati
 		if wait := time.Until(started.Add(time.Duration(i) * interval)); wait > 0 {
 			time.Sleep(wait)
 		}
-		wg.Go(func() {
-			ok, took := send(client, target, body(i))
-			mu.Lock()
-			defer mu.Unlock()
-			result.sent++
-			result.latencies = append(result.latencies, took)
-			if ok {
-				result.accepted++
-			} else {
-				result.failed++
-			}
-		})
+		wg.Go(func() { t.record(send(client, target, body(i))) })
 	}
 	wg.Wait()
-	result.elapsed = time.Since(started)
-	return result
+	return t.done(started)
 }
 
 // closedLoop keeps workers sending back to back for duration: the most the
 // service takes.
 func closedLoop(ctx context.Context, target string, workers int, duration time.Duration, body func(i int) []byte) loadResult {
 	client := loadClient()
-	var mu sync.Mutex
-	var next int
-	result := loadResult{}
+	var t tally
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	started := time.Now()
 	deadline := started.Add(duration)
 	for range workers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				ok, took := send(client, target, body(i))
-				mu.Lock()
-				result.sent++
-				result.latencies = append(result.latencies, took)
-				if ok {
-					result.accepted++
-				} else {
-					result.failed++
-				}
-				mu.Unlock()
+				t.record(send(client, target, body(int(next.Add(1)-1))))
 			}
 		})
 	}
 	wg.Wait()
-	result.elapsed = time.Since(started)
-	return result
+	return t.done(started)
 }
 
 // benchDuration is GONGSYNC_BENCH_SECONDS, or fallback.
@@ -144,27 +142,16 @@ func sendAll(target string, workers int, bodies [][]byte) loadResult {
 		work <- body
 	}
 	close(work)
-	var mu sync.Mutex
-	result := loadResult{}
+	var t tally
 	var wg sync.WaitGroup
 	started := time.Now()
 	for range workers {
 		wg.Go(func() {
 			for body := range work {
-				ok, took := send(client, target, body)
-				mu.Lock()
-				result.sent++
-				result.latencies = append(result.latencies, took)
-				if ok {
-					result.accepted++
-				} else {
-					result.failed++
-				}
-				mu.Unlock()
+				t.record(send(client, target, body))
 			}
 		})
 	}
 	wg.Wait()
-	result.elapsed = time.Since(started)
-	return result
+	return t.done(started)
 }
