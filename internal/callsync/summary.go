@@ -30,11 +30,14 @@ type summaryPollWorker struct {
 func (w *summaryPollWorker) Work(ctx context.Context, _ *river.Job[SummaryPollArgs]) error {
 	s := w.service
 	for range maxBatchesPerPoll {
-		due, err := s.store.DueForSummary(ctx, s.now(), summaryBatch)
+		// Calls due within RECHECK_MIN ride along with one due now: checks
+		// spread over time would otherwise each cost a Gong request.
+		now := s.now()
+		due, err := s.store.DueForSummary(ctx, now.Add(s.settings.RecheckMin), summaryBatch)
 		if err != nil {
 			return fmt.Errorf("summary poll: reading due calls: %w", err)
 		}
-		if len(due) == 0 {
+		if len(due) == 0 || due[0].NextCheckAt.After(now) {
 			return nil
 		}
 		if err := s.checkSummaries(ctx, due); err != nil {
