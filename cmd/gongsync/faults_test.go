@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gongsync/gongsync/internal/gong/gongtest"
+	"github.com/gongsync/gongsync/internal/planhat/planhattest"
 )
 
 func TestPlanhatServerErrorsThenOK(t *testing.T) {
@@ -18,12 +19,12 @@ func TestPlanhatServerErrorsThenOK(t *testing.T) {
 			f := newFakes(t)
 			f.globex()
 			s := startService(t, testEnv("sqlite:"+t.TempDir()+"/gongsync.db", f))
-			f.planhat.FailNext(3, status)
+			f.planhat.Inject(planhattest.Fault{Route: "POST /conversations", Status: status, Count: 3})
 			id := fmt.Sprint(7000 + status)
 			code, _ := s.postWebhook(webhook(t, newCall(id).account("0015g00000Glbx1").build()))
 			require.Equal(t, http.StatusAccepted, code)
 			got := s.waitForStatus(id, syncTimeout, "synced")
-			assert.GreaterOrEqual(t, got.Attempts, 1)
+			assert.GreaterOrEqual(t, got.Attempts, 4, "three writes failed before one went through")
 			assert.Len(t, conversationsFor(f, id), 1)
 		})
 	}

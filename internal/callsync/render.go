@@ -103,9 +103,13 @@ func MergeDescription(existing, summaryHTML string) string {
 	if strings.TrimSpace(existing) == "" {
 		return block
 	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(block, summaryBlockStart), summaryBlockEnd)
+	if strings.Contains(existing, inner) {
+		return existing // already there, even if Planhat dropped our marker
+	}
 	start, end, found := findSummaryBlock(existing)
-	if !found {
-		return existing + block
+	if !found || end == len(existing) && !strings.HasSuffix(asciiLower(existing), summaryBlockEnd) {
+		return existing + block // no block, or an unclosed one: never cut text
 	}
 	// Drop any further gongsync block, so a description that somehow got two
 	// heals instead of keeping a stale one.

@@ -66,7 +66,10 @@ func (s *Service) checkSummaries(ctx context.Context, due []Call) error {
 			s.logger.Error().Err(err).Int("calls", len(due)).Msg("Gong rejected the summary request")
 			return s.postpone(ctx, due, s.settings.RecheckMax, err)
 		}
-		return fmt.Errorf("summary poll for %d calls: %w", len(due), err)
+		// A failed poll is not retried at once: the periodic poll would stand
+		// in for it every few seconds and spend the daily budget on an outage.
+		s.logger.Warn().Err(err).Int("calls", len(due)).Msg("summary poll failed; its calls are checked again later")
+		return s.postpone(ctx, due, 0, err)
 	}
 	byID := make(map[string]gong.CallData, len(calls))
 	for _, call := range calls {
@@ -106,10 +109,23 @@ func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.Cal
 	return nil
 }
 
-// postpone moves due calls past a failure that retrying soon will not mend.
+// postpone moves due calls past a failed poll: by wait, or by each call's
+// own backoff when wait is 0. A call past SUMMARY_MAX_WAIT stops waiting.
 func (s *Service) postpone(ctx context.Context, due []Call, wait time.Duration, cause error) error {
 	for _, call := range due {
-		call.NextCheckAt = s.now().Add(wait)
+		if s.now().Sub(call.ReceivedAt) >= s.settings.SummaryMaxWait {
+			reason := "no AI summary within SUMMARY_MAX_WAIT; last Gong error: " + cause.Error()
+			if err := s.finish(ctx, s.logger.With().Str("call_id", call.ID).Logger(), call, StatusNoSummary, reason, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		delay := wait
+		if delay == 0 {
+			delay = RecheckDelay(call.Checks, s.settings.RecheckMin, s.settings.RecheckMax)
+			call.Checks++
+		}
+		call.NextCheckAt = s.now().Add(delay)
 		call.LastError = cause.Error()
 		if err := s.store.SaveCall(ctx, call); err != nil {
 			return fmt.Errorf("call %s: %w", call.ID, err)
@@ -136,6 +152,13 @@ func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSumma
 		return river.JobCancel(fmt.Errorf("call %s: no conversation to patch", call.ID))
 	}
 	current, err := s.planhat.GetConversation(ctx, call.ConversationID)
+	if upstream.IsNotFound(err) {
+		// Deleted in Planhat since the sync: sync the call anew, summary included.
+		log.Warn().Msg("conversation gone from Planhat; syncing the call again")
+		call.ConversationID = ""
+		s.saveQuietly(ctx, log, call)
+		return s.store.EnqueueSync(ctx, call.ID)
+	}
 	if err != nil {
 		return s.upstreamFailure(ctx, log, job.Attempt, job.MaxAttempts, call, err)
 	}

@@ -54,8 +54,6 @@ func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs])
 	if err != nil {
 		return s.upstreamFailure(ctx, log, job.JobRow.Attempt, job.JobRow.MaxAttempts, call, err)
 	}
-	// Counted before the write, so a later run knows a create may have
-	// happened and looks for it before creating again.
 	call.Attempts++
 	if err := s.store.SaveCall(ctx, call); err != nil {
 		return fmt.Errorf("call %s: recording the attempt: %w", call.ID, err)
@@ -90,11 +88,11 @@ func (s *Service) buildConversation(ctx context.Context, data gong.CallData, com
 }
 
 // upsertConversation writes the conversation exactly once: by the id the
-// ledger knows, else by the call id as externalId when an earlier attempt
-// may have created it, else by creating it.
+// ledger knows, else by the call id as externalId (an earlier attempt, or a
+// lost ledger, may have created it), else by creating it (DESIGN §6).
 func (s *Service) upsertConversation(ctx context.Context, call Call, conversation planhat.Conversation) (string, error) {
 	id := call.ConversationID
-	if id == "" && call.Attempts > 1 {
+	if id == "" {
 		existing, err := s.planhat.GetConversationByExternalID(ctx, call.ID)
 		switch {
 		case err == nil:
@@ -139,6 +137,7 @@ func (s *Service) createConversation(ctx context.Context, call Call, conversatio
 // unmatched keeps the call and re-resolves it with backoff until
 // UNMATCHED_RETRY_FOR has passed; then it waits for a resync.
 func (s *Service) unmatched(ctx context.Context, log zerolog.Logger, call Call, reason string) error {
+	call.CompanyID, call.MatchedBy = "", "" // a resync may have lost the match
 	now := s.now()
 	if now.Sub(call.ReceivedAt) >= s.settings.UnmatchedRetryFor {
 		call.NextCheckAt = time.Time{}
@@ -168,8 +167,13 @@ func (s *Service) upstreamFailure(ctx context.Context, log zerolog.Logger, attem
 	case upstream.KindPermanent:
 		return s.finish(ctx, log, call, StatusFailed, call.LastError, river.JobCancel(err))
 	}
-	if attempt >= maxAttempts {
-		return s.finish(ctx, log, call, StatusFailed, call.LastError, err)
+	if attempt >= maxAttempts-1 {
+		if s.now().Sub(call.ReceivedAt) < transientRetryFor {
+			// Snoozing spends no attempt: an outage is outlasted by time, not count.
+			s.saveQuietly(ctx, log, call)
+			return river.JobSnooze(s.settings.RecheckMax)
+		}
+		return s.finish(ctx, log, call, StatusFailed, call.LastError, river.JobCancel(err))
 	}
 	log.Warn().Err(err).Int("attempt", attempt).Msg("sync failed; retrying with backoff")
 	s.saveQuietly(ctx, log, call)
@@ -177,6 +181,8 @@ func (s *Service) upstreamFailure(ctx context.Context, log zerolog.Logger, attem
 }
 
 func (s *Service) saveQuietly(ctx context.Context, log zerolog.Logger, call Call) {
+	ctx, cancel := ledgerContext(ctx)
+	defer cancel()
 	if err := s.store.SaveCall(ctx, call); err != nil {
 		log.Warn().Err(err).Msg("could not record the last error")
 	}
@@ -184,18 +190,34 @@ func (s *Service) saveQuietly(ctx context.Context, log zerolog.Logger, call Call
 
 // finish records a status and logs it; next is what the job returns.
 func (s *Service) finish(ctx context.Context, log zerolog.Logger, call Call, status Status, lastError string, next error) error {
+	changed := call.Status != status
 	call.Status, call.LastError = status, lastError
 	if status != StatusSynced && status != StatusUnmatched {
 		call.NextCheckAt = time.Time{}
 	}
+	ctx, cancel := ledgerContext(ctx)
+	defer cancel()
 	if err := s.store.SaveCall(ctx, call); err != nil {
 		return fmt.Errorf("call %s: recording status %s: %w", call.ID, status, err)
 	}
-	s.metrics.Reached(status)
+	if changed {
+		s.metrics.Reached(status)
+	}
 	event := log.Info()
 	if status == StatusFailed {
 		event = log.Error()
 	}
 	event.Str("status", string(status)).Str("reason", lastError).Msg("call " + string(status))
 	return next
+}
+
+// transientRetryFor is how long network errors, timeouts and 5xx are retried
+// for a call, counted from its arrival: three times the day-long outage the
+// contract asks to survive.
+const transientRetryFor = 72 * time.Hour
+
+// ledgerContext lets a status be recorded even when the job's own context
+// has just run out (JOB_TIMEOUT), so a call is never left without its outcome.
+func ledgerContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
