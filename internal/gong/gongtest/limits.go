@@ -1,27 +1,12 @@
 package gongtest
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/gongsync/gongsync/internal/fakeapi"
 )
-
-// newLimiter models "3 API calls per second" as a token bucket holding one
-// second's worth of calls. Gong's exact algorithm is not documented.
-func newLimiter(perSecond float64) *rate.Limiter {
-	switch {
-	case perSecond < 0:
-		return nil
-	case perSecond == 0:
-		perSecond = DefaultRatePerSecond
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(math.Ceil(perSecond))))
-}
 
 // gate runs before the API: it counts the request, sleeps the latency, then
 // answers an injected fault, a bad credential or an exceeded limit itself.
@@ -36,14 +21,8 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		}
 		s.mu.Unlock()
 
-		if delay > 0 {
-			timer := time.NewTimer(delay)
-			select {
-			case <-timer.C:
-			case <-r.Context().Done():
-				timer.Stop()
-				return
-			}
+		if !fakeapi.Delay(r.Context(), delay) {
+			return
 		}
 		if fault, ok := s.takeFault(r.URL.Path); ok {
 			message := fault.Message
@@ -91,9 +70,8 @@ func (s *Server) authorized(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	gotKey, wantKey := sha256.Sum256([]byte(key)), sha256.Sum256([]byte(s.accessKey))
-	gotSecret, wantSecret := sha256.Sum256([]byte(secret)), sha256.Sum256([]byte(s.accessKeySecret))
-	return subtle.ConstantTimeCompare(gotKey[:], wantKey[:])&subtle.ConstantTimeCompare(gotSecret[:], wantSecret[:]) == 1
+	keyOK, secretOK := fakeapi.SameSecret(key, s.accessKey), fakeapi.SameSecret(secret, s.accessKeySecret)
+	return keyOK && secretOK
 }
 
 // takeTurn applies the daily cap and the per-second limit; when either is
@@ -111,21 +89,16 @@ func (s *Server) takeTurn() (retryAfter int, ok bool) {
 		if s.capUsed >= s.dailyCap {
 			utc := now.UTC()
 			midnight := time.Date(utc.Year(), utc.Month(), utc.Day()+1, 0, 0, 0, 0, time.UTC)
-			return wholeSeconds(midnight.Sub(now)), false
+			return fakeapi.WholeSeconds(midnight.Sub(now)), false
 		}
 	}
-	if s.limiter != nil && !s.limiter.AllowN(now, 1) {
-		missing := 1 - s.limiter.TokensAt(now)
-		return wholeSeconds(time.Duration(missing / float64(s.limiter.Limit()) * float64(time.Second))), false
+	if retryAfter, ok := s.limiter.Take(now); !ok {
+		return retryAfter, false
 	}
 	if s.dailyCap > 0 {
 		s.capUsed++
 	}
 	return 0, true
-}
-
-func wholeSeconds(d time.Duration) int {
-	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 func (s *Server) tooManyRequests(w http.ResponseWriter, retryAfter int, message string) {

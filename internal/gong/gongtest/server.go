@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/gongsync/gongsync/internal/fakeapi"
 	"github.com/gongsync/gongsync/internal/gong"
 )
 
@@ -51,7 +50,7 @@ type Server struct {
 	calls       map[string]gong.CallData    // by id, without AI content
 	summaries   map[string]gong.CallContent // AI content, once "ready"
 	users       []gong.User
-	limiter     *rate.Limiter // nil: no per-second limit
+	limiter     *fakeapi.Limiter
 	dailyCap    int
 	capDay      string
 	capUsed     int
@@ -102,7 +101,7 @@ func newServer(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.limiter = newLimiter(opts.RatePerSecond)
+	s.limiter = fakeapi.NewLimiter(opts.RatePerSecond, DefaultRatePerSecond)
 	_, _ = rand.Read(s.cursorKey) // crypto/rand.Read never fails
 	s.handler = s.routes()
 	return s

@@ -1,28 +1,13 @@
 package planhattest
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/gongsync/gongsync/internal/fakeapi"
 )
-
-// newLimiter models a per-second limit as a token bucket holding one
-// second's worth of requests. Planhat's algorithm is not documented.
-func newLimiter(perSecond float64) *rate.Limiter {
-	switch {
-	case perSecond < 0:
-		return nil
-	case perSecond == 0:
-		perSecond = DefaultRatePerSecond
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(math.Ceil(perSecond))))
-}
 
 // Fault makes the next Count requests (to Route, or to any route when Route
 // is "") answer Status, before authentication and the limits.
@@ -55,7 +40,7 @@ func (s *Server) FailNext(n, status int) {
 // with Retry-After: retryAfter in whole seconds (at least 1), unless the
 // fake omits the header.
 func (s *Server) FailNextWithRetryAfter(n int, retryAfter time.Duration) {
-	s.Inject(Fault{Status: http.StatusTooManyRequests, Count: n, RetryAfter: wholeSeconds(retryAfter)})
+	s.Inject(Fault{Status: http.StatusTooManyRequests, Count: n, RetryAfter: fakeapi.WholeSeconds(retryAfter)})
 }
 
 // gate runs before the API: it counts the request, sleeps the latency, then
@@ -69,14 +54,8 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		delay := s.latency
 		s.mu.Unlock()
 
-		if delay > 0 {
-			timer := time.NewTimer(delay)
-			select {
-			case <-timer.C:
-			case <-r.Context().Done():
-				timer.Stop()
-				return
-			}
+		if !fakeapi.Delay(r.Context(), delay) {
+			return
 		}
 		if fault, ok := s.takeFault(route); ok {
 			s.answerFault(w, fault)
@@ -160,8 +139,7 @@ func (s *Server) authorized(r *http.Request) bool {
 		}
 		given = user
 	}
-	gotHash, wantHash := sha256.Sum256([]byte(given)), sha256.Sum256([]byte(s.token))
-	return subtle.ConstantTimeCompare(gotHash[:], wantHash[:]) == 1
+	return fakeapi.SameSecret(given, s.token)
 }
 
 // takeTurn applies the per-minute quota and the per-second limit; when either
@@ -179,22 +157,17 @@ func (s *Server) takeTurn(w http.ResponseWriter) (retryAfter int, ok bool) {
 		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(perMinute))
 		if s.windowUsed >= perMinute {
 			w.Header().Set("X-Rate-Limit-Remaining", "0")
-			return wholeSeconds(s.windowStart.Add(time.Minute).Sub(now)), false
+			return fakeapi.WholeSeconds(s.windowStart.Add(time.Minute).Sub(now)), false
 		}
 	}
-	if s.limiter != nil && !s.limiter.AllowN(now, 1) {
-		missing := 1 - s.limiter.TokensAt(now)
-		return wholeSeconds(time.Duration(missing / float64(s.limiter.Limit()) * float64(time.Second))), false
+	if retryAfter, ok := s.limiter.Take(now); !ok {
+		return retryAfter, false
 	}
 	if perMinute > 0 {
 		s.windowUsed++
 		w.Header().Set("X-Rate-Limit-Remaining", strconv.Itoa(perMinute-s.windowUsed))
 	}
 	return 0, true
-}
-
-func wholeSeconds(d time.Duration) int {
-	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // tooManyRequests answers 429 as legacy docs word it ("429 Too many

@@ -20,8 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/gongsync/gongsync/internal/fakeapi"
 	"github.com/gongsync/gongsync/internal/planhat"
 )
 
@@ -80,8 +79,8 @@ type Server struct {
 	endusers       collection
 	conversations  collection
 	customTypes    map[string]bool
-	limiter        *rate.Limiter // nil: no per-second limit
-	windowStart    time.Time     // of the per-minute quota
+	limiter        *fakeapi.Limiter
+	windowStart    time.Time // of the per-minute quota
 	windowUsed     int
 	faults         []Fault
 	latency        time.Duration
@@ -128,7 +127,7 @@ func newServer(opts Options) *Server {
 	if s.opts.CreateStatus == 0 {
 		s.opts.CreateStatus = http.StatusOK
 	}
-	s.limiter = newLimiter(opts.RatePerSecond)
+	s.limiter = fakeapi.NewLimiter(opts.RatePerSecond, DefaultRatePerSecond)
 	s.handler = s.routes()
 	return s
 }
