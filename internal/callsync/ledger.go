@@ -60,6 +60,9 @@ type Call struct {
 	NextCheckAt    time.Time // when the summary poller or the re-resolver looks again; zero when none
 }
 
+// MaxListLimit is the most rows one ledger list returns.
+const MaxListLimit = 1000
+
 // ErrNotFound is returned by a Store for an unknown call.
 var ErrNotFound = errors.New("not found")
 
@@ -78,8 +81,6 @@ type Store interface {
 	SaveCall(ctx context.Context, call Call) error
 	// DueForSummary returns synced calls whose NextCheckAt is at or before now, oldest due first.
 	DueForSummary(ctx context.Context, now time.Time, limit int) ([]Call, error)
-	// NextSummaryCheck returns the earliest NextCheckAt among synced calls, ok=false when none.
-	NextSummaryCheck(ctx context.Context) (at time.Time, ok bool, err error)
 	// EnqueueSync queues a sync_call job for an existing row (resync); a
 	// job already waiting for that call is not doubled.
 	EnqueueSync(ctx context.Context, callID string) error

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -46,10 +47,7 @@ func nullable(s string) *string {
 	return &s
 }
 
-const (
-	defaultListLimit = 100
-	maxListLimit     = 1000
-)
+const defaultListLimit = 100
 
 func handleListCalls(ledger Ledger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -61,8 +59,8 @@ func handleListCalls(ledger Ledger) http.HandlerFunc {
 		limit := defaultListLimit
 		if raw := r.URL.Query().Get("limit"); raw != "" {
 			n, err := strconv.Atoi(raw)
-			if err != nil || n < 1 || n > maxListLimit {
-				writeError(w, http.StatusBadRequest, "limit must be a whole number from 1 to 1000")
+			if err != nil || n < 1 || n > callsync.MaxListLimit {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to %d", callsync.MaxListLimit))
 				return
 			}
 			limit = n

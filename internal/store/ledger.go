@@ -10,9 +10,6 @@ import (
 	"github.com/gongsync/gongsync/internal/callsync"
 )
 
-// maxListLimit bounds ListCalls and DueForSummary.
-const maxListLimit = 1000
-
 // AcceptCall writes the call's row and its sync_call job in one transaction
 // and returns once it is committed. A call id already in the ledger is a
 // duplicate: nothing is written.
@@ -147,21 +144,6 @@ func (db *DB) DueForSummary(ctx context.Context, now time.Time, limit int) ([]ca
 	return calls, nil
 }
 
-// NextSummaryCheck returns the earliest next check among synced calls;
-// ok is false when none waits.
-func (db *DB) NextSummaryCheck(ctx context.Context) (at time.Time, ok bool, err error) {
-	var earliest sql.NullInt64
-	err = db.engine.pool().queryRow(ctx, `SELECT MIN(next_check_at) FROM calls WHERE status = ?`,
-		string(callsync.StatusSynced)).Scan(&earliest)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("reading the next summary check: %w", err)
-	}
-	if !earliest.Valid {
-		return time.Time{}, false, nil
-	}
-	return fromMillis(earliest.Int64), true, nil
-}
-
 func (db *DB) queryCalls(ctx context.Context, query string, args ...any) ([]callsync.Call, error) {
 	rows, err := db.engine.pool().query(ctx, query, args...)
 	if err != nil {
@@ -179,4 +161,4 @@ func (db *DB) queryCalls(ctx context.Context, query string, args ...any) ([]call
 	return calls, rows.Err()
 }
 
-func clampLimit(limit int) int { return min(max(limit, 1), maxListLimit) }
+func clampLimit(limit int) int { return min(max(limit, 1), callsync.MaxListLimit) }

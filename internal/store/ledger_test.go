@@ -73,7 +73,7 @@ func TestAcceptCall(t *testing.T) {
 				require.NoError(t, err)
 			}
 			assert.EqualValues(t, deliveries-1, duplicates.Load())
-			calls, err := db.ListCalls(ctx, "", maxListLimit)
+			calls, err := db.ListCalls(ctx, "", callsync.MaxListLimit)
 			require.NoError(t, err)
 			assert.Equal(t, 1, countID(calls, "1003"))
 			assert.Len(t, jobsFor(t, db, "sync_call", "1003"), 1)
@@ -293,12 +293,6 @@ func TestDueForSummary(t *testing.T) {
 		ctx := t.Context()
 		now := received.Add(time.Hour)
 
-		t.Run("NoneWaiting", func(t *testing.T) {
-			_, ok, err := db.NextSummaryCheck(ctx)
-			require.NoError(t, err)
-			assert.False(t, ok)
-		})
-
 		save := func(id string, status callsync.Status, nextCheck time.Time) {
 			t.Helper()
 			_, err := db.AcceptCall(ctx, id, []byte(`{}`), received)
@@ -325,12 +319,6 @@ func TestDueForSummary(t *testing.T) {
 			assert.Equal(t, []string{"due-early", "due-late"}, ids(due))
 		})
 
-		t.Run("NextSummaryCheckIsTheEarliestAmongSynced", func(t *testing.T) {
-			at, ok, err := db.NextSummaryCheck(ctx)
-			require.NoError(t, err)
-			require.True(t, ok)
-			assert.Equal(t, now.Add(-45*time.Minute).Truncate(time.Millisecond), at)
-		})
 	})
 }
 
