@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,24 +26,14 @@ func TestAdminAPI(t *testing.T) {
 	s.waitForStatus("8103", syncTimeout, "unmatched")
 
 	t.Run("ListNewestFirst", func(t *testing.T) {
-		code, body := s.admin(http.MethodGet, "/admin/calls")
-		require.Equal(t, http.StatusOK, code, body)
-		var list struct {
-			Calls []adminCall `json:"calls"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(body), &list))
-		require.Len(t, list.Calls, 3)
-		assert.Equal(t, "8103", list.Calls[0].CallID)
+		calls := s.listCalls("")
+		require.Len(t, calls, 3)
+		assert.Equal(t, "8103", calls[0].CallID)
 	})
 	t.Run("ListByStatusAndLimit", func(t *testing.T) {
-		code, body := s.admin(http.MethodGet, "/admin/calls?status=synced&limit=1")
-		require.Equal(t, http.StatusOK, code, body)
-		var list struct {
-			Calls []adminCall `json:"calls"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(body), &list))
-		require.Len(t, list.Calls, 1)
-		assert.Equal(t, "synced", list.Calls[0].Status)
+		calls := s.listCalls("?status=synced&limit=1")
+		require.Len(t, calls, 1)
+		assert.Equal(t, "synced", calls[0].Status)
 	})
 	t.Run("BadQueryIs400", func(t *testing.T) {
 		for _, query := range []string{"?status=lost", "?limit=0", "?limit=1001", "?limit=ten"} {
@@ -87,6 +79,28 @@ func TestAdminAPI(t *testing.T) {
 		assert.Equal(t, deref(before.ConversationID), deref(after.ConversationID))
 		assert.Len(t, conversationsFor(f, "8101"), 1)
 	})
+	t.Run("ResyncKeepsWhatPeopleWrote", func(t *testing.T) {
+		conversation, ok := f.planhat.ConversationByExternalID("8101")
+		require.True(t, ok)
+		require.NotNil(t, conversation.Description)
+		withNote := "<p>CSM note: call back Friday</p>" + *conversation.Description
+		putDescription(t, f, conversation.ID, withNote)
+		before, _ := s.call("8101")
+		f.gong.SetSummary("8101", summary("Second summary."))
+
+		code, body := s.admin(http.MethodPost, "/admin/calls/8101/resync")
+		require.Equal(t, http.StatusAccepted, code, body)
+		require.Eventually(t, func() bool {
+			got, _ := s.call("8101")
+			return got.Attempts > before.Attempts && got.Status == "complete"
+		}, syncTimeout, 50*time.Millisecond)
+		conversation, _ = f.planhat.ConversationByExternalID("8101")
+		description := *conversation.Description
+		assert.Contains(t, description, "CSM note: call back Friday")
+		assert.Contains(t, description, "Second summary.")
+		assert.NotContains(t, description, "After resync.", "the old summary block is replaced")
+		assert.Equal(t, 1, strings.Count(description, `data-gongsync="summary"`))
+	})
 	t.Run("WrongTokenIs401", func(t *testing.T) {
 		for _, header := range []string{"", "Bearer wrong", "Basic " + testAdminToken, testAdminToken} {
 			code, _ := s.do(http.MethodGet, "/admin/calls", nil, http.Header{"Authorization": {header}})
@@ -113,4 +127,31 @@ func TestAdminWithoutTokenIs404(t *testing.T) {
 	}
 	code, _ := s.admin(http.MethodPost, "/admin/calls/1/resync")
 	assert.Equal(t, http.StatusNotFound, code)
+}
+
+// listCalls returns GET /admin/calls with query.
+func (s *service) listCalls(query string) []adminCall {
+	s.t.Helper()
+	code, body := s.admin(http.MethodGet, "/admin/calls"+query)
+	require.Equal(s.t, http.StatusOK, code, body)
+	var list struct {
+		Calls []adminCall `json:"calls"`
+	}
+	require.NoError(s.t, json.Unmarshal([]byte(body), &list))
+	return list.Calls
+}
+
+// putDescription edits a conversation in the fake Planhat as a person would.
+func putDescription(t *testing.T, f fakes, id, description string) {
+	t.Helper()
+	body, err := json.Marshal(map[string]string{"description": description})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPut, f.planhat.URL()+"/conversations/"+id, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+f.planhat.Token())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
