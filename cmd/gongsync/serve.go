@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -32,13 +33,20 @@ const (
 	idleTimeout       = 2 * time.Minute
 )
 
-// queueWorkers is how many jobs one process runs at once; the upstream rate
-// limits, not this, bound the request rate.
-const queueWorkers = 20
+// queueWorkers is how many jobs one process runs at once. It follows the
+// upstreams' rates: a job waits for its turn in the process (within
+// JOB_TIMEOUT), so more workers than the rates can feed would only hold jobs
+// that wait, and fewer would leave the quota unused while one job waits on
+// a slow answer.
+func queueWorkers(cfg config.Config) int {
+	perSecond := max(cfg.PlanhatRateLimit, cfg.GongRateLimit)
+	return min(max(int(math.Ceil(2*perSecond)), 2), 32)
+}
 
 // fetchPollInterval bounds how long a queued job waits to be picked up where
-// the database has no notifications (SQLite).
-const fetchPollInterval = 100 * time.Millisecond
+// the database has no notifications (SQLite). Each poll is a query on the
+// one connection the intake also needs, so idle polling is kept rare.
+const fetchPollInterval = time.Second
 
 func newLogger(cfg config.Config, stdout io.Writer) (zerolog.Logger, error) {
 	level, err := zerolog.ParseLevel(cfg.LogLevel)
@@ -98,6 +106,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		Authorize:     gong.BasicAuth(cfg.GongAccessKey, cfg.GongAccessKeySecret),
 		RatePerSecond: cfg.GongRateLimit,
 		DailyBudget:   cfg.GongDailyBudget,
+		BudgetStore:   db,
 		Metrics:       upstreamMetrics,
 		Logger:        logger,
 	})
@@ -124,8 +133,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		Metrics:  callMetrics,
 	})
 	err = db.StartQueue(ctx, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: queueWorkers}},
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: queueWorkers(cfg)}},
 		Workers:              service.Workers(),
+		ErrorHandler:         service.ErrorHandler(),
 		PeriodicJobs:         service.PeriodicJobs(),
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
@@ -138,7 +148,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		return err
 	}
 
-	handler, err := newHandler(cfg, logger, db, registry, callMetrics)
+	handler, err := newHandler(cfg, logger, db, service, registry, callMetrics)
 	if err != nil {
 		return errors.Join(err, db.StopQueue(context.Background()))
 	}
@@ -179,10 +189,11 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 	return nil
 }
 
-func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, registry *prometheus.Registry, calls *callsync.Metrics) (http.Handler, error) {
+func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, registry *prometheus.Registry, calls *callsync.Metrics) (http.Handler, error) {
 	deps := server.Deps{
 		Logger:       logger,
 		Ledger:       db,
+		Resync:       service,
 		Metrics:      server.NewMetrics(registry),
 		Gatherer:     registry,
 		Ready:        db.Ready,
@@ -216,5 +227,6 @@ func syncSettings(cfg config.Config) callsync.Settings {
 		SummaryMaxWait:    cfg.SummaryMaxWait,
 		UnmatchedRetryFor: cfg.UnmatchedRetryFor,
 		CompanyCacheTTL:   cfg.CompanyCacheTTL,
+		JobTimeout:        cfg.JobTimeout,
 	}
 }

@@ -1,6 +1,8 @@
 package callsync
 
 import (
+	"time"
+
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -8,6 +10,11 @@ import (
 // SyncCallArgs is the sync_call job: resolve, map and upsert one call.
 type SyncCallArgs struct {
 	CallID string `json:"call_id" river:"unique"`
+	// AfterJob, when set, makes this the re-run of a resync that came while
+	// job AfterJob was running: a job of its own, so River's uniqueness does
+	// not swallow it, scheduled for NotBefore, after that job's timeout.
+	AfterJob  int64     `json:"after_job,omitempty" river:"unique"`
+	NotBefore time.Time `json:"-"`
 }
 
 // Kind names the job in the queue.
@@ -15,8 +22,19 @@ func (SyncCallArgs) Kind() string { return "sync_call" }
 
 // InsertOpts make sync_call unique per call among jobs not yet finished, so a
 // resync after completion is possible but two live jobs for a call are not.
-func (SyncCallArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+func (a SyncCallArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{ScheduledAt: a.NotBefore, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+}
+
+// SweepArgs is the sweep job: the leader's look for calls left without work.
+type SweepArgs struct{}
+
+// Kind names the job in the queue.
+func (SweepArgs) Kind() string { return "sweep" }
+
+// InsertOpts keep at most one sweep waiting or running.
+func (SweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingStates}}
 }
 
 // SummaryPollArgs is the summary_poll job: fetch due summaries in batches.

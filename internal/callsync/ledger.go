@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Status is a call's place in the ledger (DESIGN §6, contract).
@@ -27,6 +28,16 @@ const (
 
 // Statuses lists every ledger status, for validation and metrics.
 var Statuses = []Status{StatusQueued, StatusSynced, StatusComplete, StatusNoSummary, StatusUnmatched, StatusSkipped, StatusFailed}
+
+// Final reports whether s is a status that only a resync or an assignment
+// leaves (DESIGN §6).
+func (s Status) Final() bool {
+	switch s {
+	case StatusComplete, StatusNoSummary, StatusSkipped, StatusFailed:
+		return true
+	}
+	return false
+}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -58,6 +69,7 @@ type Call struct {
 	ReceivedAt     time.Time // when the webhook was first accepted
 	UpdatedAt      time.Time
 	NextCheckAt    time.Time // when the summary poller or the re-resolver looks again; zero when none
+	Version        int64     // bumped by every change; a writer must hold the current one
 }
 
 // MaxListLimit is the most rows one ledger list returns.
@@ -65,6 +77,17 @@ const MaxListLimit = 1000
 
 // ErrNotFound is returned by a Store for an unknown call.
 var ErrNotFound = errors.New("not found")
+
+// ErrStale is returned by Store.UpdateCall when the row changed since the
+// writer read it: re-read, and decide again.
+var ErrStale = errors.New("changed since it was read")
+
+// JobInsert is what became of a job queued with a transition.
+type JobInsert struct {
+	ID        int64
+	State     rivertype.JobState
+	Duplicate bool // a live job for the same unique args existed: this one was not added
+}
 
 // Store keeps the ledger and the job queue, always together: a call is
 // accepted by writing its row and its sync_call job in one transaction.
@@ -77,18 +100,22 @@ type Store interface {
 	GetCall(ctx context.Context, callID string) (Call, error)
 	// ListCalls returns rows newest first, optionally of one status ("" is all).
 	ListCalls(ctx context.Context, status Status, limit int) ([]Call, error)
-	// SaveCall writes the row's mutable fields (status onwards) and sets UpdatedAt.
-	SaveCall(ctx context.Context, call Call) error
+	// UpdateCall changes the row from from (as read, with its Version) to
+	// to, and queues jobs, in one transaction; ErrStale when the row changed
+	// since from was read. It returns the row as written.
+	UpdateCall(ctx context.Context, from, to Call, jobs ...river.JobArgs) (Call, []JobInsert, error)
 	// DueForSummary returns synced calls whose NextCheckAt is at or before now, oldest due first.
 	DueForSummary(ctx context.Context, now time.Time, limit int) ([]Call, error)
-	// EnqueueSync queues a sync_call job for an existing row (resync); a
-	// job already waiting for that call is not doubled.
-	EnqueueSync(ctx context.Context, callID string) error
+	// Stranded returns non-final calls, unchanged since before, that have no
+	// live job: the sweeper schedules them again.
+	Stranded(ctx context.Context, before time.Time, limit int) ([]Call, error)
+	// RunJobNow makes a job waiting for a later time run now.
+	RunJobNow(ctx context.Context, jobID int64) error
 	// EnqueueSummaryPoll queues one summary_poll job to run at (or after) at;
 	// a poll already waiting is not doubled.
 	EnqueueSummaryPoll(ctx context.Context, at time.Time) error
-	// Enqueue queues any other job (such as patch_summary) under the
-	// uniqueness its args declare; a duplicate is not an error.
+	// Enqueue queues any other job under the uniqueness its args declare; a
+	// duplicate is not an error.
 	Enqueue(ctx context.Context, args river.JobArgs) error
 	// Ping answers when the database does.
 	Ping(ctx context.Context) error

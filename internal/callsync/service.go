@@ -2,6 +2,7 @@ package callsync
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,9 @@ type Settings struct {
 	SummaryMaxWait    time.Duration
 	UnmatchedRetryFor time.Duration
 	CompanyCacheTTL   time.Duration
+	// JobTimeout is JOB_TIMEOUT: a resync that comes while the call's job
+	// runs is run again once that job has surely ended.
+	JobTimeout time.Duration
 }
 
 // Service holds the workers' shared dependencies.
@@ -97,6 +101,7 @@ func (s *Service) Workers() *river.Workers {
 	river.AddWorker(workers, &syncCallWorker{service: s})
 	river.AddWorker(workers, &summaryPollWorker{service: s})
 	river.AddWorker(workers, &patchSummaryWorker{service: s})
+	river.AddWorker(workers, &sweepWorker{service: s})
 	return workers
 }
 
@@ -104,14 +109,55 @@ func (s *Service) Workers() *river.Workers {
 // when the poll queued by its sync was skipped as a duplicate of a running one.
 const summaryPollEvery = 5 * time.Second
 
-// PeriodicJobs returns the leader-only jobs: the summary poller's heartbeat.
+// PeriodicJobs returns the leader-only jobs: the summary poller's heartbeat
+// and the sweeper.
 func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 	interval := min(max(s.settings.RecheckMin, time.Second), summaryPollEvery)
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(interval),
 			func() (river.JobArgs, *river.InsertOpts) { return SummaryPollArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "summary_poll", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "sweep", RunOnStart: true}),
 	}
+}
+
+// Resync runs a call's whole sync again from its stored payload, summary
+// included, whatever its status (DESIGN §5). A resync is never lost: when
+// the call's job is running, the call runs again once that job has ended.
+func (s *Service) Resync(ctx context.Context, callID string) error {
+	call, err := s.store.GetCall(ctx, callID)
+	if err != nil {
+		return err
+	}
+	_, inserted, _, err := s.transition(ctx, call, byResync, func(current Call) (Call, []river.JobArgs, bool) {
+		next := current
+		next.Status, next.Checks, next.NextCheckAt, next.LastError = StatusQueued, 0, time.Time{}, ""
+		return next, []river.JobArgs{SyncCallArgs{CallID: current.ID}}, true
+	})
+	if err != nil {
+		return fmt.Errorf("call %s: resync: %w", callID, err)
+	}
+	if len(inserted) == 0 || !inserted[0].Duplicate {
+		return nil
+	}
+	job := inserted[0]
+	switch job.State {
+	case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+		// Backing off or snoozed: run it now.
+		if err := s.store.RunJobNow(ctx, job.ID); err != nil {
+			return fmt.Errorf("call %s: resync: %w", callID, err)
+		}
+	case rivertype.JobStateRunning:
+		// The running job sees the change at its next transition and runs
+		// again; should it have passed its last one already, this job does.
+		rerun := SyncCallArgs{CallID: callID, AfterJob: job.ID, NotBefore: s.now().Add(max(s.settings.JobTimeout, time.Second))}
+		if err := s.store.Enqueue(ctx, rerun); err != nil {
+			return fmt.Errorf("call %s: resync: %w", callID, err)
+		}
+	}
+	return nil
 }
 
 // MaxAttempts bounds retries of a transient failure: with RetryPolicy's

@@ -2,10 +2,12 @@ package callsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/internal/gong"
 	"github.com/gongsync/gongsync/internal/planhat"
@@ -57,7 +59,7 @@ func (s *Service) checkSummaries(ctx context.Context, due []Call) error {
 	calls, err := s.gong.CallsExtensive(ctx, ids, gong.ExtensiveOptions{Context: gong.ContextNone, OmitParties: true})
 	if err != nil {
 		switch upstream.KindOf(err) {
-		case upstream.KindRateLimited:
+		case upstream.KindRateLimited, upstream.KindUnavailable:
 			return river.JobSnooze(upstream.RetryAfterOf(err))
 		case upstream.KindAuth:
 			s.logger.Error().Err(err).Int("calls", len(due)).Msg("Gong refused the credential; summaries wait and are retried slowly")
@@ -83,29 +85,45 @@ func (s *Service) checkSummaries(ctx context.Context, due []Call) error {
 	return nil
 }
 
-// checkSummary decides one due call: patch now, look again later, or give up.
+// checkSummary decides one due call: patch now, look again later, or give
+// up. Each decision is made again on the freshest row, and only while the
+// call is still synced: a resync or a finished patch wins over the poll.
 func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.CallContent) error {
 	log := s.logger.With().Str("call_id", call.ID).Str("company_id", call.CompanyID).Logger()
-	if summaryHTML, ok := RenderSummary(content); ok {
-		// The patch job owns the call now; the poller looks again only if it never lands.
-		call.NextCheckAt = s.now().Add(s.settings.RecheckMax)
-		if err := s.store.SaveCall(ctx, call); err != nil {
-			return fmt.Errorf("call %s: %w", call.ID, err)
+	now := s.now()
+	summaryHTML, ready := RenderSummary(content)
+	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Status != StatusSynced {
+			return current, nil, false
 		}
-		if err := s.store.Enqueue(ctx, PatchSummaryArgs{CallID: call.ID, SummaryHTML: summaryHTML}); err != nil {
-			return fmt.Errorf("call %s: queueing its summary patch: %w", call.ID, err)
+		next := current
+		switch {
+		case ready:
+			// The patch job owns the call now; the sweeper looks again if it never lands.
+			next.NextCheckAt = time.Time{}
+			return next, []river.JobArgs{PatchSummaryArgs{CallID: current.ID, SummaryHTML: summaryHTML}}, true
+		case now.Sub(current.ReceivedAt) >= s.settings.SummaryMaxWait:
+			next.Status, next.NextCheckAt = StatusNoSummary, time.Time{}
+			next.LastError = "Gong had no AI summary within SUMMARY_MAX_WAIT"
+		default:
+			next.NextCheckAt = now.Add(RecheckDelay(current.Checks, s.settings.RecheckMin, s.settings.RecheckMax))
+			next.Checks++
 		}
-		return nil
+		return next, nil, true
+	})
+	if err != nil {
+		return fmt.Errorf("call %s: summary check: %w", call.ID, err)
 	}
-	if s.now().Sub(call.ReceivedAt) >= s.settings.SummaryMaxWait {
-		return s.finish(ctx, log, call, StatusNoSummary, "Gong had no AI summary within SUMMARY_MAX_WAIT", nil)
+	switch {
+	case !changed:
+		log.Debug().Str("status", string(written.Status)).Msg("call moved on during the summary check")
+	case ready:
+		log.Debug().Msg("summary ready; patch queued")
+	case written.Status == StatusNoSummary:
+		logOutcome(log, written.Status, written.LastError)
+	default:
+		log.Debug().Time("next_check_at", written.NextCheckAt).Msg("summary not ready yet")
 	}
-	call.NextCheckAt = s.now().Add(RecheckDelay(call.Checks, s.settings.RecheckMin, s.settings.RecheckMax))
-	call.Checks++
-	if err := s.store.SaveCall(ctx, call); err != nil {
-		return fmt.Errorf("call %s: %w", call.ID, err)
-	}
-	log.Debug().Time("next_check_at", call.NextCheckAt).Msg("summary not ready yet")
 	return nil
 }
 
@@ -113,22 +131,31 @@ func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.Cal
 // own backoff when wait is 0. A call past SUMMARY_MAX_WAIT stops waiting.
 func (s *Service) postpone(ctx context.Context, due []Call, wait time.Duration, cause error) error {
 	for _, call := range due {
-		if s.now().Sub(call.ReceivedAt) >= s.settings.SummaryMaxWait {
-			reason := "no AI summary within SUMMARY_MAX_WAIT; last Gong error: " + cause.Error()
-			if err := s.finish(ctx, s.logger.With().Str("call_id", call.ID).Logger(), call, StatusNoSummary, reason, nil); err != nil {
-				return err
+		now := s.now()
+		written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+			if current.Status != StatusSynced {
+				return current, nil, false
 			}
-			continue
+			next := current
+			if now.Sub(current.ReceivedAt) >= s.settings.SummaryMaxWait {
+				next.Status, next.NextCheckAt = StatusNoSummary, time.Time{}
+				next.LastError = "no AI summary within SUMMARY_MAX_WAIT; last Gong error: " + cause.Error()
+				return next, nil, true
+			}
+			delay := wait
+			if delay == 0 {
+				delay = RecheckDelay(current.Checks, s.settings.RecheckMin, s.settings.RecheckMax)
+				next.Checks++
+			}
+			next.NextCheckAt = now.Add(delay)
+			next.LastError = cause.Error()
+			return next, nil, true
+		})
+		if err != nil {
+			return fmt.Errorf("call %s: postponing its summary check: %w", call.ID, err)
 		}
-		delay := wait
-		if delay == 0 {
-			delay = RecheckDelay(call.Checks, s.settings.RecheckMin, s.settings.RecheckMax)
-			call.Checks++
-		}
-		call.NextCheckAt = s.now().Add(delay)
-		call.LastError = cause.Error()
-		if err := s.store.SaveCall(ctx, call); err != nil {
-			return fmt.Errorf("call %s: %w", call.ID, err)
+		if changed && written.Status == StatusNoSummary {
+			logOutcome(s.logger.With().Str("call_id", call.ID).Logger(), written.Status, written.LastError)
 		}
 	}
 	return nil
@@ -144,23 +171,28 @@ type patchSummaryWorker struct {
 func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSummaryArgs]) error {
 	s := w.service
 	call, err := s.store.GetCall(ctx, job.Args.CallID)
+	if errors.Is(err, ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("call %s: no ledger row", job.Args.CallID))
+	}
 	if err != nil {
 		return fmt.Errorf("call %s: reading the ledger: %w", job.Args.CallID, err)
 	}
 	log := s.logger.With().Str("call_id", call.ID).Str("company_id", call.CompanyID).Str("conversation_id", call.ConversationID).Logger()
-	if call.ConversationID == "" {
-		return river.JobCancel(fmt.Errorf("call %s: no conversation to patch", call.ID))
+	if call.Status != StatusSynced {
+		// Resynced, or patched already: whoever moved it owns what comes next.
+		log.Debug().Str("status", string(call.Status)).Msg("no summary to patch")
+		return nil
 	}
-	current, err := s.planhat.GetConversation(ctx, call.ConversationID)
-	if upstream.IsNotFound(err) {
-		// Deleted in Planhat since the sync: sync the call anew, summary included.
-		log.Warn().Msg("conversation gone from Planhat; syncing the call again")
-		call.ConversationID = ""
-		s.saveQuietly(ctx, log, call)
-		return s.store.EnqueueSync(ctx, call.ID)
+	conversationID := call.ConversationID
+	var current planhat.Conversation
+	if conversationID != "" {
+		current, err = s.planhat.GetConversation(ctx, conversationID)
+	}
+	if conversationID == "" || upstream.IsNotFound(err) {
+		return s.conversationGone(ctx, log, call, conversationID)
 	}
 	if err != nil {
-		return s.upstreamFailure(ctx, log, job.Attempt, job.MaxAttempts, call, err)
+		return s.upstreamFailure(ctx, log, attemptOf(job.JobRow), call, err)
 	}
 	existing := ""
 	if current.Description != nil {
@@ -168,12 +200,54 @@ func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSumma
 	}
 	merged := MergeDescription(existing, job.Args.SummaryHTML)
 	if merged != existing {
-		patch := patchOf(merged)
-		if _, err := s.planhat.UpdateConversation(ctx, call.ConversationID, patch); err != nil {
-			return s.upstreamFailure(ctx, log, job.Attempt, job.MaxAttempts, call, err)
+		_, err := s.planhat.UpdateConversation(ctx, conversationID, patchOf(merged))
+		if upstream.IsNotFound(err) {
+			return s.conversationGone(ctx, log, call, conversationID)
+		}
+		if err != nil {
+			return s.upstreamFailure(ctx, log, attemptOf(job.JobRow), call, err)
 		}
 	}
-	return s.finish(ctx, log, call, StatusComplete, "", nil)
+	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Status != StatusSynced || current.ConversationID != conversationID {
+			return current, nil, false
+		}
+		next := current
+		next.Status, next.LastError, next.NextCheckAt = StatusComplete, "", time.Time{}
+		return next, nil, true
+	})
+	if err != nil {
+		return fmt.Errorf("call %s: recording status %s: %w", call.ID, StatusComplete, err)
+	}
+	if changed {
+		logOutcome(log, written.Status, "")
+	} else {
+		log.Info().Str("status", string(written.Status)).Msg("call changed while its summary was patched; it runs again from there")
+	}
+	return nil
+}
+
+// conversationGone writes a conversation deleted in Planhat anew, once: the
+// call goes back to queued with a sync in the same transaction, unless it
+// moved on meanwhile (a sync already running writes it then).
+func (s *Service) conversationGone(ctx context.Context, log zerolog.Logger, call Call, goneID string) error {
+	_, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Status != StatusSynced || current.ConversationID != goneID {
+			return current, nil, false
+		}
+		next := current
+		next.Status, next.ConversationID, next.NextCheckAt = StatusQueued, "", time.Time{}
+		next.Checks = 0
+		next.LastError = "conversation " + goneID + " was deleted in Planhat; writing it again"
+		return next, []river.JobArgs{SyncCallArgs{CallID: current.ID}}, true
+	})
+	if err != nil {
+		return fmt.Errorf("call %s: re-queueing after its conversation was deleted: %w", call.ID, err)
+	}
+	if changed {
+		log.Warn().Msg("conversation gone from Planhat; syncing the call again")
+	}
+	return nil
 }
 
 // patchOf is an update that carries only the description.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/internal/gong"
@@ -23,57 +24,115 @@ type syncCallWorker struct {
 
 func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs]) error {
 	s := w.service
-	call, err := s.store.GetCall(ctx, job.Args.CallID)
+	read, err := s.store.GetCall(ctx, job.Args.CallID)
 	if errors.Is(err, ErrNotFound) {
 		return river.JobCancel(fmt.Errorf("call %s: no ledger row", job.Args.CallID))
 	}
 	if err != nil {
 		return fmt.Errorf("call %s: reading the ledger: %w", job.Args.CallID, err)
 	}
-	log := s.logger.With().Str("call_id", call.ID).Logger()
-	payload, err := gong.ParseWebhook(call.Payload)
+	log := s.logger.With().Str("call_id", read.ID).Logger()
+	if !needsSync(read) {
+		log.Debug().Str("status", string(read.Status)).Msg("nothing to sync")
+		return nil
+	}
+	attempt := attemptOf(job.JobRow)
+	payload, err := gong.ParseWebhook(read.Payload)
 	if err != nil {
-		return s.finish(ctx, log, call, StatusFailed, "stored payload unreadable: "+err.Error(), river.JobCancel(err))
+		return s.conclude(ctx, log, read, StatusFailed, "stored payload unreadable: "+err.Error(), river.JobCancel(err))
 	}
 	data := payload.CallData
 	if data.MetaData.IsPrivate && !s.settings.SyncPrivateCalls {
-		return s.finish(ctx, log, call, StatusSkipped, "private call (SYNC_PRIVATE_CALLS is false)", nil)
+		return s.conclude(ctx, log, read, StatusSkipped, "private call (SYNC_PRIVATE_CALLS is false)", nil)
 	}
 
-	resolution, err := s.directory.resolve(ctx, data, s.settings.Resolve, call.Status == StatusUnmatched)
+	resolution, err := s.directory.resolve(ctx, data, s.settings.Resolve, read.Status == StatusUnmatched)
 	if err != nil {
-		return s.upstreamFailure(ctx, log, job.JobRow.Attempt, job.JobRow.MaxAttempts, call, err)
+		return s.upstreamFailure(ctx, log, attempt, read, err)
 	}
-	if resolution.CompanyID == "" {
-		return s.unmatched(ctx, log, call, resolution.Reason)
+	if !resolution.Matched() {
+		return s.unmatched(ctx, log, read, resolution.Reason)
 	}
-	call.CompanyID, call.MatchedBy = resolution.CompanyID, resolution.MatchedBy
-	log = log.With().Str("company_id", call.CompanyID).Str("matched_by", call.MatchedBy).Logger()
+	log = log.With().Str("company_id", resolution.CompanyID).Str("matched_by", resolution.MatchedBy).Logger()
+	conversation, err := s.buildConversation(ctx, data, resolution.CompanyID)
+	if err != nil {
+		return s.upstreamFailure(ctx, log, attempt, read, err)
+	}
 
-	conversation, err := s.buildConversation(ctx, data, call.CompanyID)
+	// The attempt is on record before Planhat is written to.
+	call, _, changed, err := s.transition(ctx, read, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Version != read.Version {
+			return current, nil, false
+		}
+		next := current
+		next.Attempts++
+		next.CompanyID, next.MatchedBy = resolution.CompanyID, resolution.MatchedBy
+		return next, nil, true
+	})
 	if err != nil {
-		return s.upstreamFailure(ctx, log, job.JobRow.Attempt, job.JobRow.MaxAttempts, call, err)
+		return fmt.Errorf("call %s: recording the attempt: %w", read.ID, err)
 	}
-	call.Attempts++
-	if err := s.store.SaveCall(ctx, call); err != nil {
-		return fmt.Errorf("call %s: recording the attempt: %w", call.ID, err)
+	if !changed {
+		return rerunIfNeeded(call)
 	}
 	conversationID, err := s.upsertConversation(ctx, call, conversation)
 	if err != nil {
-		return s.upstreamFailure(ctx, log, job.JobRow.Attempt, job.JobRow.MaxAttempts, call, err)
+		return s.upstreamFailure(ctx, log, attempt, call, err)
 	}
-	call.ConversationID = conversationID
-	call.Checks = 0
-	call.NextCheckAt = s.now()
 	log = log.With().Str("conversation_id", conversationID).Logger()
-	if err := s.finish(ctx, log, call, StatusSynced, "", nil); err != nil {
-		return err
+	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Version != call.Version {
+			// Resynced while Planhat was written: keep the conversation's id,
+			// so the run from fresh state updates it instead of creating one.
+			if current.ConversationID == "" && needsSync(current) {
+				next := current
+				next.ConversationID = conversationID
+				return next, nil, true
+			}
+			return current, nil, false
+		}
+		next := current
+		next.Status, next.ConversationID, next.LastError = StatusSynced, conversationID, ""
+		next.Checks, next.NextCheckAt = 0, s.now()
+		return next, nil, true
+	})
+	if err != nil {
+		return fmt.Errorf("call %s: recording status %s: %w", call.ID, StatusSynced, err)
 	}
+	if !changed || written.Status != StatusSynced {
+		return rerunIfNeeded(written)
+	}
+	log.Info().Str("status", string(StatusSynced)).Msg("call synced")
 	if err := s.store.EnqueueSummaryPoll(ctx, s.now().Add(summaryCoalesce)); err != nil {
 		log.Warn().Err(err).Msg("could not schedule the first summary check; the periodic poll will")
 	}
 	return nil
 }
+
+// needsSync reports whether a sync_call job has work to do on the call: it
+// is queued, or unmatched and still being retried.
+func needsSync(call Call) bool {
+	return call.Status == StatusQueued || (call.Status == StatusUnmatched && !call.NextCheckAt.IsZero())
+}
+
+// rerunIfNeeded ends a job whose call changed under it: when the call still
+// needs a sync, the job runs again at once from fresh state (a snooze spends
+// no attempt).
+func rerunIfNeeded(fresh Call) error {
+	if needsSync(fresh) {
+		return river.JobSnooze(0)
+	}
+	return nil
+}
+
+// attempt is where a job stands in its retries.
+type attempt struct{ number, max int }
+
+func attemptOf(job *rivertype.JobRow) attempt {
+	return attempt{number: job.Attempt, max: job.MaxAttempts}
+}
+
+func (a attempt) last() bool { return a.number >= a.max-1 }
 
 func (s *Service) buildConversation(ctx context.Context, data gong.CallData, companyID string) (planhat.Conversation, error) {
 	users, err := s.directory.planhatUsers(ctx)
@@ -136,79 +195,111 @@ func (s *Service) createConversation(ctx context.Context, call Call, conversatio
 
 // unmatched keeps the call and re-resolves it with backoff until
 // UNMATCHED_RETRY_FOR has passed; then it waits for a resync.
-func (s *Service) unmatched(ctx context.Context, log zerolog.Logger, call Call, reason string) error {
-	call.CompanyID, call.MatchedBy = "", "" // a resync may have lost the match
+func (s *Service) unmatched(ctx context.Context, log zerolog.Logger, read Call, reason string) error {
 	now := s.now()
-	if now.Sub(call.ReceivedAt) >= s.settings.UnmatchedRetryFor {
-		call.NextCheckAt = time.Time{}
-		return s.finish(ctx, log, call, StatusUnmatched, reason+"; no more retries until a resync", nil)
+	retrying := now.Sub(read.ReceivedAt) < s.settings.UnmatchedRetryFor
+	delay := RecheckDelay(read.Checks, s.settings.RecheckMin, s.settings.RecheckMax)
+	written, _, changed, err := s.transition(ctx, read, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Version != read.Version {
+			return current, nil, false
+		}
+		next := current
+		next.Status = StatusUnmatched
+		next.CompanyID, next.MatchedBy = "", "" // a resync may have lost the match
+		next.LastError, next.NextCheckAt = reason, time.Time{}
+		if retrying {
+			next.Checks++
+			next.NextCheckAt = now.Add(delay)
+		} else {
+			next.LastError = reason + "; no more retries until a resync"
+		}
+		return next, nil, true
+	})
+	if err != nil {
+		return fmt.Errorf("call %s: recording status %s: %w", read.ID, StatusUnmatched, err)
 	}
-	delay := RecheckDelay(call.Checks, s.settings.RecheckMin, s.settings.RecheckMax)
-	call.Checks++
-	call.NextCheckAt = now.Add(delay)
-	if err := s.finish(ctx, log, call, StatusUnmatched, reason, nil); err != nil {
-		return err
+	if !changed {
+		return rerunIfNeeded(written)
 	}
-	return river.JobSnooze(delay)
+	log.Info().Str("status", string(StatusUnmatched)).Str("reason", written.LastError).Msg("call unmatched")
+	if retrying {
+		return river.JobSnooze(delay)
+	}
+	return nil
 }
 
 // upstreamFailure turns a failed Gong or Planhat request into the job's next
 // step, as DESIGN §6 classifies it.
-func (s *Service) upstreamFailure(ctx context.Context, log zerolog.Logger, attempt, maxAttempts int, call Call, err error) error {
-	call.LastError = err.Error()
+func (s *Service) upstreamFailure(ctx context.Context, log zerolog.Logger, at attempt, call Call, err error) error {
 	switch upstream.KindOf(err) {
-	case upstream.KindRateLimited:
-		s.saveQuietly(ctx, log, call)
-		return river.JobSnooze(upstream.RetryAfterOf(err))
+	case upstream.KindRateLimited, upstream.KindUnavailable:
+		// Waiting spends no attempt; the caller already waited what it could.
+		return s.noteError(ctx, call, err, river.JobSnooze(upstream.RetryAfterOf(err)))
 	case upstream.KindAuth:
 		log.Error().Err(err).Msg("a credential was refused; the call waits and retries slowly")
-		s.saveQuietly(ctx, log, call)
-		return river.JobSnooze(s.settings.RecheckMin)
+		return s.noteError(ctx, call, err, river.JobSnooze(s.settings.RecheckMin))
 	case upstream.KindPermanent:
-		return s.finish(ctx, log, call, StatusFailed, call.LastError, river.JobCancel(err))
+		return s.conclude(ctx, log, call, StatusFailed, err.Error(), river.JobCancel(err))
 	}
-	if attempt >= maxAttempts-1 {
+	if at.last() {
 		if s.now().Sub(call.ReceivedAt) < transientRetryFor {
 			// Snoozing spends no attempt: an outage is outlasted by time, not count.
-			s.saveQuietly(ctx, log, call)
-			return river.JobSnooze(s.settings.RecheckMax)
+			return s.noteError(ctx, call, err, river.JobSnooze(s.settings.RecheckMax))
 		}
-		return s.finish(ctx, log, call, StatusFailed, call.LastError, river.JobCancel(err))
+		return s.conclude(ctx, log, call, StatusFailed, err.Error(), river.JobCancel(err))
 	}
-	log.Warn().Err(err).Int("attempt", attempt).Msg("sync failed; retrying with backoff")
-	s.saveQuietly(ctx, log, call)
-	return err
+	log.Warn().Err(err).Int("attempt", at.number).Msg("sync failed; retrying with backoff")
+	return s.noteError(ctx, call, err, err)
 }
 
-func (s *Service) saveQuietly(ctx context.Context, log zerolog.Logger, call Call) {
-	ctx, cancel := ledgerContext(ctx)
-	defer cancel()
-	if err := s.store.SaveCall(ctx, call); err != nil {
-		log.Warn().Err(err).Msg("could not record the last error")
+// noteError records the last error on the call, unless it changed since the
+// job read it (then the job runs again from fresh state), and returns next.
+func (s *Service) noteError(ctx context.Context, call Call, cause, next error) error {
+	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Version != call.Version {
+			return current, nil, false
+		}
+		updated := current
+		updated.LastError = cause.Error()
+		return updated, nil, true
+	})
+	if err != nil {
+		s.logger.Warn().Err(err).Str("call_id", call.ID).Msg("could not record the last error")
+		return next
 	}
+	if !changed {
+		return rerunIfNeeded(written)
+	}
+	return next
 }
 
-// finish records a status and logs it; next is what the job returns.
-func (s *Service) finish(ctx context.Context, log zerolog.Logger, call Call, status Status, lastError string, next error) error {
-	changed := call.Status != status
-	call.Status, call.LastError = status, lastError
-	if status != StatusSynced && status != StatusUnmatched {
-		call.NextCheckAt = time.Time{}
-	}
-	ctx, cancel := ledgerContext(ctx)
-	defer cancel()
-	if err := s.store.SaveCall(ctx, call); err != nil {
+// conclude records a sync's outcome when the call is still as the job read
+// it, logs it, and returns next; a call changed meanwhile runs again instead.
+func (s *Service) conclude(ctx context.Context, log zerolog.Logger, call Call, status Status, reason string, next error) error {
+	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		if current.Version != call.Version {
+			return current, nil, false
+		}
+		updated := current
+		updated.Status, updated.LastError, updated.NextCheckAt = status, reason, time.Time{}
+		return updated, nil, true
+	})
+	if err != nil {
 		return fmt.Errorf("call %s: recording status %s: %w", call.ID, status, err)
 	}
-	if changed {
-		s.metrics.Reached(status)
+	if !changed {
+		return rerunIfNeeded(written)
 	}
+	logOutcome(log, status, reason)
+	return next
+}
+
+func logOutcome(log zerolog.Logger, status Status, reason string) {
 	event := log.Info()
 	if status == StatusFailed {
 		event = log.Error()
 	}
-	event.Str("status", string(status)).Str("reason", lastError).Msg("call " + string(status))
-	return next
+	event.Str("status", string(status)).Str("reason", reason).Msg("call " + string(status))
 }
 
 // transientRetryFor is how long network errors, timeouts and 5xx are retried

@@ -46,8 +46,10 @@ type ClientOptions struct {
 	HTTPClient *http.Client
 	// Authorize sets per-request auth, e.g. BasicAuth(accessKey, secret).
 	Authorize     func(*http.Request) error
-	RatePerSecond float64 // GONG_RATE_LIMIT; 0 means no client-side limit
-	DailyBudget   int     // GONG_DAILY_BUDGET; 0 means no budget
+	RatePerSecond float64              // GONG_RATE_LIMIT; 0 means no client-side limit
+	DailyBudget   int                  // GONG_DAILY_BUDGET; 0 means no budget
+	BudgetStore   upstream.BudgetStore // where the day's count lives; nil: this process
+	Breaker       upstream.BreakerSettings
 	Metrics       *upstream.Metrics
 	Logger        zerolog.Logger
 	Now           func() time.Time // nil: time.Now
@@ -74,6 +76,8 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		Authorize:     opts.Authorize,
 		RatePerSecond: opts.RatePerSecond,
 		DailyBudget:   opts.DailyBudget,
+		BudgetStore:   opts.BudgetStore,
+		Breaker:       opts.Breaker,
 		Metrics:       opts.Metrics,
 		Logger:        opts.Logger,
 		Now:           opts.Now,

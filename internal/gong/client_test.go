@@ -242,7 +242,10 @@ func TestClient_RateLimitedPausesEveryRequest(t *testing.T) {
 		assert.Equal(t, 5*time.Second, upstream.RetryAfterOf(err))
 
 		sent := fake.Requests()
-		_, err = client.ListUsers(context.Background())
+		// A job's deadline leaves no room to sit the pause out.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err = client.ListUsers(ctx)
 		require.Error(t, err)
 		assert.Equal(t, upstream.KindRateLimited, upstream.KindOf(err))
 		assert.InDelta(t, 5*time.Second, upstream.RetryAfterOf(err), float64(time.Second))
@@ -366,7 +369,8 @@ func TestClient_DailyBudget(t *testing.T) {
 
 func TestClient_RefusedTurnDoesNotSpendBudget(t *testing.T) {
 	fake, client := newFakeAndClient(t, gongtest.Options{}, gong.ClientOptions{DailyBudget: 10, RatePerSecond: 0.2})
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // a job's deadline
+	defer cancel()
 	_, err := client.ListUsers(ctx)
 	require.NoError(t, err)
 	_, err = client.ListUsers(ctx) // the next turn is 5 s away: handed back, not sent

@@ -28,6 +28,7 @@ type ClientOptions struct {
 	Token         string       // private-app API access token, sent as "Authorization: Bearer"; required
 	HTTPClient    *http.Client // nil: a plain client with a timeout
 	RatePerSecond float64      // PLANHAT_RATE_LIMIT; 0 means no client-side limit
+	Breaker       upstream.BreakerSettings
 	Metrics       *upstream.Metrics
 	Logger        zerolog.Logger
 	Now           func() time.Time // nil: time.Now
@@ -66,6 +67,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			return nil
 		},
 		RatePerSecond: opts.RatePerSecond,
+		Breaker:       opts.Breaker,
 		Metrics:       opts.Metrics,
 		Logger:        opts.Logger,
 		Now:           opts.Now,

@@ -145,7 +145,9 @@ func TestFailures(t *testing.T) {
 		fake.FailNext(1, http.StatusTooManyRequests)
 		_, err := client.ListUsers(ctx)
 		requireKind(t, upstream.KindRateLimited, err)
-		_, err = client.ListUsers(ctx)
+		jobCtx, cancel := context.WithTimeout(ctx, 5*time.Second) // shorter than the 30 s pause
+		defer cancel()
+		_, err = client.ListUsers(jobCtx)
 		requireKind(t, upstream.KindRateLimited, err)
 		assert.Equal(t, 1, fake.Requests(), "no request is sent while the pause runs")
 	})

@@ -92,10 +92,10 @@ func handleGetCall(ledger Ledger) http.HandlerFunc {
 	}
 }
 
-func handleResync(ledger Ledger, logger zerolog.Logger) http.HandlerFunc {
+func handleResync(resync Resyncer, logger zerolog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		callID := chi.URLParam(r, "callId")
-		err := ledger.EnqueueSync(r.Context(), callID)
+		err := resync.Resync(r.Context(), callID)
 		switch {
 		case errors.Is(err, callsync.ErrNotFound):
 			writeError(w, http.StatusNotFound, "call not found")

@@ -39,7 +39,7 @@ func newRouter(deps Deps) (http.Handler, error) {
 		r.Use(requireAdminToken(deps.AdminToken))
 		r.Get("/calls", handleListCalls(deps.Ledger))
 		r.Get("/calls/{callId}", handleGetCall(deps.Ledger))
-		r.Post("/calls/{callId}/resync", handleResync(deps.Ledger, deps.Logger))
+		r.Post("/calls/{callId}/resync", handleResync(deps.Resync, deps.Logger))
 	})
 
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {

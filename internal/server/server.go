@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"crypto/rsa"
+	"errors"
 	"net/http"
 	"time"
 
@@ -19,13 +20,18 @@ type Ledger interface {
 	AcceptCall(ctx context.Context, callID string, payload []byte, receivedAt time.Time) (duplicate bool, err error)
 	GetCall(ctx context.Context, callID string) (callsync.Call, error)
 	ListCalls(ctx context.Context, status callsync.Status, limit int) ([]callsync.Call, error)
-	EnqueueSync(ctx context.Context, callID string) error
+}
+
+// Resyncer runs a call's whole sync again (callsync.Service.Resync).
+type Resyncer interface {
+	Resync(ctx context.Context, callID string) error
 }
 
 // Deps are the server's dependencies; zero values disable what they enable.
 type Deps struct {
 	Logger  zerolog.Logger
 	Ledger  Ledger
+	Resync  Resyncer
 	Metrics *Metrics
 	// Gatherer serves /metrics.
 	Gatherer prometheus.Gatherer
@@ -59,5 +65,16 @@ func New(deps Deps) (http.Handler, error) {
 	if deps.Ready == nil {
 		deps.Ready = func(context.Context) []string { return nil }
 	}
+	if deps.Resync == nil {
+		deps.Resync = noResync{}
+	}
 	return newRouter(deps)
+}
+
+// noResync answers every resync with an error (503): a server built
+// without the sync service.
+type noResync struct{}
+
+func (noResync) Resync(context.Context, string) error {
+	return errors.New("resync is not available in this process")
 }

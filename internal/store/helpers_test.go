@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gongsync/gongsync/internal/callsync"
 	"github.com/gongsync/gongsync/internal/store/storetest"
 )
 
@@ -96,4 +97,39 @@ func stopQueueAtEnd(t *testing.T, db *DB) {
 func eventually(t *testing.T, condition func() bool, msg string) {
 	t.Helper()
 	require.Eventually(t, condition, 15*time.Second, 20*time.Millisecond, msg)
+}
+
+// saveCall writes call's fields over the row as it is now, through a
+// checked transition: test setup.
+func saveCall(ctx context.Context, db *DB, call callsync.Call) error {
+	current, err := db.GetCall(ctx, call.ID)
+	if err != nil {
+		return err
+	}
+	_, _, err = db.UpdateCall(ctx, current, call)
+	return err
+}
+
+func jobCallIDExpr(db *DB) string {
+	if db.Dialect() == DialectPostgres {
+		return `(args->>'call_id')`
+	}
+	return `json_extract(args, '$.call_id')`
+}
+
+// countJobs counts the live jobs of kind for callID.
+func countJobs(t *testing.T, db *DB, kind, callID string) int {
+	t.Helper()
+	var n int64
+	err := db.engine.pool().queryRow(t.Context(), `SELECT COUNT(*) FROM river_job WHERE kind = ? AND `+jobCallIDExpr(db)+` = ?
+		AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`, kind, callID).Scan(&n)
+	require.NoError(t, err)
+	return int(n)
+}
+
+// deleteJobs removes every job of callID, as a lost or discarded job would.
+func deleteJobs(t *testing.T, db *DB, callID string) {
+	t.Helper()
+	_, err := db.engine.pool().exec(t.Context(), `DELETE FROM river_job WHERE `+jobCallIDExpr(db)+` = ?`, callID)
+	require.NoError(t, err)
 }

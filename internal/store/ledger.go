@@ -14,9 +14,9 @@ import (
 // payload out, since lists of up to 1,000 rows never need it.
 const (
 	callColumns = `call_id, status, payload, company_id, matched_by, conversation_id,
-		attempts, checks, last_error, received_at, updated_at, next_check_at`
+		attempts, checks, last_error, received_at, updated_at, next_check_at, version`
 	listColumns = `call_id, status, NULL, company_id, matched_by, conversation_id,
-		attempts, checks, last_error, received_at, updated_at, next_check_at`
+		attempts, checks, last_error, received_at, updated_at, next_check_at, version`
 )
 
 func scanCall(r row) (callsync.Call, error) {
@@ -28,7 +28,7 @@ func scanCall(r row) (callsync.Call, error) {
 		nextCheckAt           sql.NullInt64
 	)
 	err := r.Scan(&call.ID, &status, &call.Payload, &call.CompanyID, &call.MatchedBy, &call.ConversationID,
-		&attempts, &checks, &call.LastError, &receivedAt, &updatedAt, &nextCheckAt)
+		&attempts, &checks, &call.LastError, &receivedAt, &updatedAt, &nextCheckAt, &call.Version)
 	if err != nil {
 		return callsync.Call{}, err
 	}
@@ -78,26 +78,6 @@ func (db *DB) ListCalls(ctx context.Context, status callsync.Status, limit int) 
 		return nil, fmt.Errorf("listing calls: %w", err)
 	}
 	return calls, nil
-}
-
-// SaveCall writes the mutable fields (status to NextCheckAt, but not
-// ReceivedAt) and sets updated_at to now.
-func (db *DB) SaveCall(ctx context.Context, call callsync.Call) error {
-	if !call.Status.Valid() {
-		return fmt.Errorf("call %s: saving: unknown status %q", call.ID, call.Status)
-	}
-	updated, err := db.engine.pool().exec(ctx, `UPDATE calls SET status = ?, company_id = ?, matched_by = ?,
-		conversation_id = ?, attempts = ?, checks = ?, last_error = ?, updated_at = ?, next_check_at = ?
-		WHERE call_id = ?`,
-		string(call.Status), call.CompanyID, call.MatchedBy, call.ConversationID, call.Attempts, call.Checks,
-		call.LastError, db.now().UnixMilli(), millisOrNull(call.NextCheckAt), call.ID)
-	if err != nil {
-		return fmt.Errorf("call %s: saving: %w", call.ID, err)
-	}
-	if updated == 0 {
-		return fmt.Errorf("call %s: saving: %w", call.ID, callsync.ErrNotFound)
-	}
-	return nil
 }
 
 // DueForSummary returns synced calls whose next check is at or before now,

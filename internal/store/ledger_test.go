@@ -169,7 +169,7 @@ func TestGetCall(t *testing.T) {
 	})
 }
 
-func TestSaveCall(t *testing.T) {
+func TestUpdateCall(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := t.Context()
 		saved := time.Date(2025, 3, 15, 10, 0, 0, 123_456_789, time.UTC)
@@ -178,8 +178,10 @@ func TestSaveCall(t *testing.T) {
 		t.Run("RoundTripsEveryField", func(t *testing.T) {
 			_, err := db.AcceptCall(ctx, "4001", []byte(`payload`), received)
 			require.NoError(t, err)
+			read, err := db.GetCall(ctx, "4001")
+			require.NoError(t, err)
 			nextCheck := time.Date(2025, 3, 15, 11, 0, 0, 999_999_999, time.FixedZone("CET", 3600))
-			require.NoError(t, db.SaveCall(ctx, callsync.Call{
+			written, _, err := db.UpdateCall(ctx, read, callsync.Call{
 				ID:             "4001",
 				Status:         callsync.StatusSynced,
 				Payload:        []byte(`ignored`),
@@ -191,7 +193,9 @@ func TestSaveCall(t *testing.T) {
 				LastError:      "planhat: 502 Bad Gateway",
 				ReceivedAt:     received.Add(time.Hour), // ignored
 				NextCheckAt:    nextCheck,
-			}))
+			})
+			require.NoError(t, err)
+			assert.Equal(t, read.Version+1, written.Version)
 
 			call, err := db.GetCall(ctx, "4001")
 			require.NoError(t, err)
@@ -208,10 +212,13 @@ func TestSaveCall(t *testing.T) {
 				ReceivedAt:     received.Truncate(time.Millisecond),
 				UpdatedAt:      saved.Truncate(time.Millisecond),
 				NextCheckAt:    nextCheck.Truncate(time.Millisecond).UTC(),
+				Version:        read.Version + 1,
 			}, call)
 
-			call.NextCheckAt, call.LastError, call.Status = time.Time{}, "", callsync.StatusComplete
-			require.NoError(t, db.SaveCall(ctx, call))
+			next := call
+			next.NextCheckAt, next.LastError, next.Status = time.Time{}, "", callsync.StatusComplete
+			_, _, err = db.UpdateCall(ctx, call, next)
+			require.NoError(t, err)
 			call, err = db.GetCall(ctx, "4001")
 			require.NoError(t, err)
 			assert.True(t, call.NextCheckAt.IsZero(), "zero NextCheckAt reads back as none, got %v", call.NextCheckAt)
@@ -219,8 +226,43 @@ func TestSaveCall(t *testing.T) {
 			assert.Equal(t, callsync.StatusComplete, call.Status)
 		})
 
+		t.Run("StaleCopyNeverOverwrites", func(t *testing.T) {
+			_, err := db.AcceptCall(ctx, "4003", []byte(`{}`), received)
+			require.NoError(t, err)
+			stale, err := db.GetCall(ctx, "4003")
+			require.NoError(t, err)
+			fresh := stale
+			fresh.Status = callsync.StatusSynced
+			_, _, err = db.UpdateCall(ctx, stale, fresh)
+			require.NoError(t, err)
+
+			lost := stale
+			lost.Status = callsync.StatusFailed
+			_, _, err = db.UpdateCall(ctx, stale, lost, callsync.SyncCallArgs{CallID: "4003"})
+			require.ErrorIs(t, err, callsync.ErrStale)
+			call, err := db.GetCall(ctx, "4003")
+			require.NoError(t, err)
+			assert.Equal(t, callsync.StatusSynced, call.Status, "the stale write changed nothing")
+			assert.Equal(t, 1, countJobs(t, db, "sync_call", "4003"), "the stale write queued no job")
+		})
+
+		t.Run("JobsAreQueuedWithTheChange", func(t *testing.T) {
+			_, err := db.AcceptCall(ctx, "4004", []byte(`{}`), received)
+			require.NoError(t, err)
+			read, err := db.GetCall(ctx, "4004")
+			require.NoError(t, err)
+			next := read
+			next.Status = callsync.StatusSynced
+			_, inserted, err := db.UpdateCall(ctx, read, next, callsync.PatchSummaryArgs{CallID: "4004", SummaryHTML: "<p>x</p>"}, callsync.SyncCallArgs{CallID: "4004"})
+			require.NoError(t, err)
+			require.Len(t, inserted, 2)
+			assert.False(t, inserted[0].Duplicate)
+			assert.True(t, inserted[1].Duplicate, "the call's sync_call from AcceptCall is still live")
+			assert.Equal(t, 1, countJobs(t, db, "patch_summary", "4004"))
+		})
+
 		t.Run("UnknownCallIsNotFound", func(t *testing.T) {
-			err := db.SaveCall(ctx, callsync.Call{ID: "404", Status: callsync.StatusSynced})
+			_, _, err := db.UpdateCall(ctx, callsync.Call{ID: "404"}, callsync.Call{ID: "404", Status: callsync.StatusSynced})
 			require.ErrorIs(t, err, callsync.ErrNotFound)
 			assert.Contains(t, err.Error(), "404")
 		})
@@ -228,12 +270,71 @@ func TestSaveCall(t *testing.T) {
 		t.Run("UnknownStatusIsRejected", func(t *testing.T) {
 			_, err := db.AcceptCall(ctx, "4002", []byte(`{}`), received)
 			require.NoError(t, err)
-			err = db.SaveCall(ctx, callsync.Call{ID: "4002", Status: "done"})
+			err = saveCall(ctx, db, callsync.Call{ID: "4002", Status: "done"})
 			require.Error(t, err)
 			call, err := db.GetCall(ctx, "4002")
 			require.NoError(t, err)
 			assert.Equal(t, callsync.StatusQueued, call.Status)
 		})
+	})
+}
+
+func TestStranded(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		db.now = func() time.Time { return received }
+		set := func(id string, status callsync.Status, nextCheck time.Time, keepJob bool) {
+			t.Helper()
+			_, err := db.AcceptCall(ctx, id, []byte(`{}`), received)
+			require.NoError(t, err)
+			require.NoError(t, saveCall(ctx, db, callsync.Call{ID: id, Status: status, NextCheckAt: nextCheck}))
+			if !keepJob {
+				deleteJobs(t, db, id)
+			}
+		}
+		later := received.Add(time.Hour)
+		set("queued-with-job", callsync.StatusQueued, time.Time{}, true)
+		set("queued-lost", callsync.StatusQueued, time.Time{}, false)
+		set("unmatched-retrying-lost", callsync.StatusUnmatched, later, false)
+		set("unmatched-done", callsync.StatusUnmatched, time.Time{}, false)
+		set("synced-polled", callsync.StatusSynced, later, false)
+		set("synced-patch-lost", callsync.StatusSynced, time.Time{}, false)
+		set("complete", callsync.StatusComplete, time.Time{}, false)
+
+		t.Run("NonFinalCallsWithoutLiveJobs", func(t *testing.T) {
+			calls, err := db.Stranded(ctx, received.Add(time.Second), 100)
+			require.NoError(t, err)
+			assert.ElementsMatch(t, []string{"queued-lost", "unmatched-retrying-lost", "synced-patch-lost"}, ids(calls))
+		})
+		t.Run("RecentChangesAreLeftAlone", func(t *testing.T) {
+			calls, err := db.Stranded(ctx, received, 100)
+			require.NoError(t, err)
+			assert.Empty(t, calls)
+		})
+	})
+}
+
+func TestDailyBudget(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		for range 3 {
+			ok, err := db.TakeBudget(ctx, "gong", "2026-12-02", 3)
+			require.NoError(t, err)
+			require.True(t, ok)
+		}
+		ok, err := db.TakeBudget(ctx, "gong", "2026-12-02", 3)
+		require.NoError(t, err)
+		assert.False(t, ok, "the fourth request of a budget of 3 is refused")
+		ok, err = db.TakeBudget(ctx, "gong", "2026-12-03", 3)
+		require.NoError(t, err)
+		assert.True(t, ok, "a new UTC day has a budget of its own")
+		require.NoError(t, db.RefundBudget(ctx, "gong", "2026-12-02"))
+		used, err := db.BudgetUsed(ctx, "gong", "2026-12-02")
+		require.NoError(t, err)
+		assert.Equal(t, 2, used)
+		ok, err = db.TakeBudget(ctx, "gong", "2026-12-02", 3)
+		require.NoError(t, err)
+		assert.True(t, ok, "a refunded request may be taken again")
 	})
 }
 
@@ -244,7 +345,7 @@ func TestListCalls(t *testing.T) {
 			t.Helper()
 			_, err := db.AcceptCall(ctx, id, []byte(`{}`), at)
 			require.NoError(t, err)
-			require.NoError(t, db.SaveCall(ctx, callsync.Call{ID: id, Status: status}))
+			require.NoError(t, saveCall(ctx, db, callsync.Call{ID: id, Status: status}))
 		}
 		accept("10", received, callsync.StatusSynced)
 		accept("30", received.Add(2*time.Minute), callsync.StatusUnmatched)
@@ -297,7 +398,7 @@ func TestDueForSummary(t *testing.T) {
 			t.Helper()
 			_, err := db.AcceptCall(ctx, id, []byte(`{}`), received)
 			require.NoError(t, err)
-			require.NoError(t, db.SaveCall(ctx, callsync.Call{ID: id, Status: status, NextCheckAt: nextCheck}))
+			require.NoError(t, saveCall(ctx, db, callsync.Call{ID: id, Status: status, NextCheckAt: nextCheck}))
 		}
 		save("due-late", callsync.StatusSynced, now.Add(-30*time.Minute))
 		save("due-now", callsync.StatusSynced, now)

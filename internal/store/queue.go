@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gongsync/gongsync/internal/callsync"
 )
@@ -27,29 +26,11 @@ func (db *DB) StopQueue(ctx context.Context) error {
 	return db.engine.stop(ctx)
 }
 
-// EnqueueSync queues a sync_call job for an existing call (resync). When
-// such a job already waits for a later time (snoozed, or backing off after a
-// failure), it is made to run now instead of doubled.
-func (db *DB) EnqueueSync(ctx context.Context, callID string) error {
-	var rows int64
-	if err := db.engine.pool().queryRow(ctx, `SELECT COUNT(*) FROM calls WHERE call_id = ?`, callID).Scan(&rows); err != nil {
-		return fmt.Errorf("call %s: resync: %w", callID, err)
-	}
-	if rows == 0 {
-		return fmt.Errorf("call %s: resync: %w", callID, callsync.ErrNotFound)
-	}
-	result, err := db.engine.insert(ctx, callsync.SyncCallArgs{CallID: callID}, nil)
-	if err != nil {
-		return fmt.Errorf("call %s: resync: %w", callID, err)
-	}
-	if !result.UniqueSkippedAsDuplicate {
-		return nil
-	}
-	switch result.Job.State {
-	case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
-		if err := db.engine.retry(ctx, result.Job.ID); err != nil {
-			return fmt.Errorf("call %s: resync: running job %d now: %w", callID, result.Job.ID, err)
-		}
+// RunJobNow makes a job that waits for a later time (snoozed, or backing off
+// after a failure) run now.
+func (db *DB) RunJobNow(ctx context.Context, jobID int64) error {
+	if err := db.engine.retry(ctx, jobID); err != nil {
+		return fmt.Errorf("running job %d now: %w", jobID, err)
 	}
 	return nil
 }

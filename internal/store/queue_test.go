@@ -57,21 +57,24 @@ func jobState(t *testing.T, db *DB, callID, state string) func() bool {
 	}
 }
 
-func TestEnqueueSync(t *testing.T) {
+func TestRunJobNow(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := t.Context()
-
-		t.Run("UnknownCallIsNotFound", func(t *testing.T) {
-			err := db.EnqueueSync(ctx, "404")
-			require.ErrorIs(t, err, callsync.ErrNotFound)
-			assert.Contains(t, err.Error(), "404")
-			assert.Empty(t, jobsFor(t, db, "sync_call", "404"))
-		})
+		resync := func(callID string) callsync.JobInsert {
+			t.Helper()
+			read, err := db.GetCall(ctx, callID)
+			require.NoError(t, err)
+			_, inserted, err := db.UpdateCall(ctx, read, read, callsync.SyncCallArgs{CallID: callID})
+			require.NoError(t, err)
+			require.Len(t, inserted, 1)
+			return inserted[0]
+		}
 
 		t.Run("WaitingJobIsNotDoubled", func(t *testing.T) {
 			_, err := db.AcceptCall(ctx, "5001", []byte(`{}`), received)
 			require.NoError(t, err)
-			require.NoError(t, db.EnqueueSync(ctx, "5001"))
+			job := resync("5001")
+			assert.True(t, job.Duplicate)
 			jobs := jobsFor(t, db, "sync_call", "5001")
 			require.Len(t, jobs, 1)
 			assert.Equal(t, "available", jobs[0].State)
@@ -91,14 +94,17 @@ func TestEnqueueSync(t *testing.T) {
 			require.NoError(t, err)
 			eventually(t, jobState(t, db, "5002", "scheduled"), "the first run snoozes the job for an hour")
 
-			require.NoError(t, db.EnqueueSync(ctx, "5002"))
-			eventually(t, jobState(t, db, "5002", "completed"), "the resync runs the snoozed job now")
+			job := resync("5002")
+			require.True(t, job.Duplicate)
+			require.Equal(t, "scheduled", string(job.State))
+			require.NoError(t, db.RunJobNow(ctx, job.ID))
+			eventually(t, jobState(t, db, "5002", "completed"), "the snoozed job runs now")
 			assert.Equal(t, 2, worker.runsOf("5002"))
 		})
 
-		t.Run("FinishedJobAllowsAResync", func(t *testing.T) {
+		t.Run("FinishedJobAllowsANewOne", func(t *testing.T) {
 			// 5002's only job is completed: a resync is a new job.
-			require.NoError(t, db.EnqueueSync(ctx, "5002"))
+			assert.False(t, resync("5002").Duplicate)
 			eventually(t, func() bool { return worker.runsOf("5002") == 3 }, "the resync runs")
 			assert.Len(t, jobsFor(t, db, "sync_call", "5002"), 2)
 		})

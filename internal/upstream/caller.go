@@ -24,9 +24,11 @@ const (
 	defaultRetryAfter = 30 * time.Second // a 429 without a usable Retry-After
 	maxRetryAfter     = 24 * time.Hour   // longer asks are taken as this: a job still retries daily
 	maxResponseBytes  = 32 << 20
-	// waitInline is the longest pause or limiter wait a request sits out
-	// itself instead of handing the wait back to the job as a snooze.
-	waitInline = 2 * time.Second
+	// requestRoom is the time a request keeps for itself after waiting (a
+	// quarter of what is left, when that is less): a wait that would leave
+	// less of the caller's deadline is handed back (a job snoozes for it)
+	// instead of sat out.
+	requestRoom = 5 * time.Second
 )
 
 // Options configure a Caller.
@@ -37,9 +39,13 @@ type Options struct {
 	Authorize     func(*http.Request) error
 	RatePerSecond float64 // requests per second from this process; 0 means no limit
 	DailyBudget   int     // requests per UTC day; 0 means no budget
-	Metrics       *Metrics
-	Logger        zerolog.Logger
-	Now           func() time.Time // nil: time.Now
+	// BudgetStore keeps the day's count where every process and restart
+	// sees it (the database); nil keeps it in this process only.
+	BudgetStore BudgetStore
+	Breaker     BreakerSettings
+	Metrics     *Metrics
+	Logger      zerolog.Logger
+	Now         func() time.Time // nil: time.Now
 }
 
 // Caller sends JSON requests to one API within its limits.
@@ -49,15 +55,16 @@ type Caller struct {
 	client    *http.Client
 	authorize func(*http.Request) error
 	limiter   *rate.Limiter
+	breaker   *breaker
 	metrics   *Metrics
 	logger    zerolog.Logger
 	now       func() time.Time
 
+	budget      int
+	budgetStore BudgetStore
+
 	mu          sync.Mutex
 	pausedUntil time.Time // set by a 429: the limit is per company, so every request waits
-	budget      int
-	budgetDay   string // UTC date the count belongs to
-	budgetUsed  int
 }
 
 // New returns a Caller. BaseURL must be an absolute URL.
@@ -82,16 +89,23 @@ func New(opts Options) (*Caller, error) {
 	if authorize == nil {
 		authorize = func(*http.Request) error { return nil }
 	}
+	budgetStore := opts.BudgetStore
+	if budgetStore == nil {
+		budgetStore = &memoryBudget{}
+	}
+	opts.Metrics.initialise(opts.API)
 	return &Caller{
-		api:       opts.API,
-		baseURL:   base,
-		client:    client,
-		authorize: authorize,
-		limiter:   rate.NewLimiter(limit, 1),
-		metrics:   opts.Metrics,
-		logger:    opts.Logger,
-		now:       now,
-		budget:    opts.DailyBudget,
+		api:         opts.API,
+		baseURL:     base,
+		client:      client,
+		authorize:   authorize,
+		limiter:     rate.NewLimiter(limit, 1),
+		breaker:     newBreaker(opts.API, opts.Breaker, opts.Metrics, opts.Logger),
+		metrics:     opts.Metrics,
+		logger:      opts.Logger,
+		now:         now,
+		budget:      opts.DailyBudget,
+		budgetStore: budgetStore,
 	}, nil
 }
 
@@ -112,24 +126,37 @@ func (c *Caller) Do(ctx context.Context, r Request, out any) error {
 
 // DoRaw is Do that also returns the raw 2xx body.
 func (c *Caller) DoRaw(ctx context.Context, r Request, out any) ([]byte, error) {
-	if err := c.waitTurn(ctx, r); err != nil {
+	done, err := c.waitTurn(ctx, r)
+	if err != nil {
 		return nil, err
 	}
 	req, err := c.newRequest(ctx, r)
 	if err != nil {
+		done(nil)
 		return nil, err
 	}
 	started := c.now()
 	resp, err := c.client.Do(req)
 	if err != nil {
 		c.metrics.observe(c.api, "error", c.now().Sub(started))
+		if ctx.Err() != nil {
+			done(nil) // our deadline, not the upstream's failure
+		} else {
+			done(err)
+		}
 		return nil, c.fail(r, 0, KindTransient, nil, err)
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	c.metrics.observe(c.api, strconv.Itoa(resp.StatusCode), c.now().Sub(started))
 	if readErr != nil {
+		done(readErr)
 		return nil, c.fail(r, resp.StatusCode, KindTransient, nil, readErr)
+	}
+	if resp.StatusCode >= 500 {
+		done(fmt.Errorf("status %d", resp.StatusCode))
+	} else {
+		done(nil) // any answer below 500, 4xx and 429 included, shows the upstream is up
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.failStatus(r, resp, redactCredential(body, req.Header.Get("Authorization")))
@@ -142,33 +169,55 @@ func (c *Caller) DoRaw(ctx context.Context, r Request, out any) ([]byte, error) 
 	return body, nil
 }
 
-// waitTurn enforces, in order, a running 429 pause, the daily budget and the
-// per-second rate. Short waits happen here; long ones go back to the job.
-func (c *Caller) waitTurn(ctx context.Context, r Request) error {
-	if wait := c.pauseLeft(); wait > 0 {
-		if wait > waitInline {
-			return c.rateLimited(r, wait)
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return c.fail(r, 0, KindTransient, nil, err)
-		}
-	}
-	if wait, ok := c.takeBudget(); !ok {
-		return c.rateLimited(r, wait)
-	}
+// waitTurn holds the request until it may go: the per-second rate, the
+// daily budget, any 429 pause (checked again after every wait, since one may
+// start meanwhile) and the circuit. Waits happen here, in the process, as
+// long as the caller's deadline leaves room for the request; a longer wait is
+// handed back as an error that says how long (a job snoozes for it). done
+// must be told how the request went.
+func (c *Caller) waitTurn(ctx context.Context, r Request) (done func(error), err error) {
 	reservation := c.limiter.Reserve()
 	if delay := reservation.Delay(); delay > 0 {
-		// time.Until, not c.now: the deadline is wall-clock even when Now is injected.
-		if deadline, ok := ctx.Deadline(); delay > waitInline || (ok && time.Until(deadline) < delay) {
+		if err := c.wait(ctx, r, delay, KindRateLimited); err != nil {
 			reservation.Cancel()
-			c.refundBudget()
-			return c.rateLimited(r, delay)
+			return nil, err
 		}
-		if err := sleep(ctx, delay); err != nil {
-			reservation.Cancel()
-			c.refundBudget()
-			return c.fail(r, 0, KindTransient, nil, err)
+	}
+	day := c.now().UTC().Format(time.DateOnly)
+	if err := c.takeBudget(ctx, r, day); err != nil {
+		return nil, err
+	}
+	for {
+		if pause := c.pauseLeft(); pause > 0 {
+			if err := c.wait(ctx, r, pause, KindRateLimited); err != nil {
+				c.refundBudget(ctx, day)
+				return nil, err
+			}
+			continue
 		}
+		done, openFor := c.breaker.allow()
+		if done != nil {
+			return done, nil
+		}
+		if err := c.wait(ctx, r, openFor, KindUnavailable); err != nil {
+			c.refundBudget(ctx, day)
+			return nil, err
+		}
+	}
+}
+
+// wait sleeps d when ctx's deadline leaves room for the request after it;
+// otherwise it returns an error of kind that says to come back after d.
+func (c *Caller) wait(ctx context.Context, r Request, d time.Duration, kind Kind) error {
+	// time.Until, not c.now: the deadline is wall-clock even when Now is injected.
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if left-min(requestRoom, left/4) < d {
+			return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: kind, RetryAfter: d}
+		}
+	}
+	if err := sleep(ctx, d); err != nil {
+		return c.fail(r, 0, KindTransient, nil, err)
 	}
 	return nil
 }
@@ -181,47 +230,61 @@ func (c *Caller) pauseLeft() time.Duration {
 
 // takeBudget counts one request against today's budget, or says how long
 // until the next UTC day when it is spent.
-func (c *Caller) takeBudget() (time.Duration, bool) {
+func (c *Caller) takeBudget(ctx context.Context, r Request, day string) error {
 	if c.budget <= 0 {
-		return 0, true
+		return nil
 	}
-	now := c.now().UTC()
-	day := now.Format(time.DateOnly)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if day != c.budgetDay {
-		c.budgetDay, c.budgetUsed = day, 0
+	ok, err := c.budgetStore.TakeBudget(ctx, c.api, day, c.budget)
+	if err != nil {
+		// Not sent: a budget that cannot be counted is not spent blindly.
+		return c.fail(r, 0, KindTransient, nil, err)
 	}
-	if c.budgetUsed >= c.budget {
+	if !ok {
+		now := c.now().UTC()
 		midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
-		return midnight.Sub(now), false
+		c.logger.Warn().Str("api", c.api).Int("budget", c.budget).Msg("daily budget spent; requests wait for the next UTC day")
+		return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: KindRateLimited, RetryAfter: midnight.Sub(now)}
 	}
-	c.budgetUsed++
-	return 0, true
+	return nil
 }
 
 // refundBudget gives back a request counted by takeBudget that was never
 // sent, so waiting callers do not use up the day's budget.
-func (c *Caller) refundBudget() {
+func (c *Caller) refundBudget(ctx context.Context, day string) {
 	if c.budget <= 0 {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.budgetUsed > 0 && c.budgetDay == c.now().UTC().Format(time.DateOnly) {
-		c.budgetUsed--
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := c.budgetStore.RefundBudget(ctx, c.api, day); err != nil {
+		c.logger.Warn().Err(err).Str("api", c.api).Msg("could not give back an unsent request to the daily budget")
 	}
 }
 
 // BudgetUsed returns how many requests today's budget has counted.
 func (c *Caller) BudgetUsed() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.budgetDay != c.now().UTC().Format(time.DateOnly) {
+	used, err := c.budgetStore.BudgetUsed(context.Background(), c.api, c.now().UTC().Format(time.DateOnly))
+	if err != nil {
 		return 0
 	}
-	return c.budgetUsed
+	return used
 }
+
+// BudgetLeft returns how many requests today's budget still allows; -1
+// when there is no budget.
+func (c *Caller) BudgetLeft(ctx context.Context) (int, error) {
+	if c.budget <= 0 {
+		return -1, nil
+	}
+	used, err := c.budgetStore.BudgetUsed(ctx, c.api, c.now().UTC().Format(time.DateOnly))
+	if err != nil {
+		return 0, err
+	}
+	return max(c.budget-used, 0), nil
+}
+
+// CircuitOpen reports whether the circuit is open (or probing).
+func (c *Caller) CircuitOpen() bool { return c.breaker.isOpen() }
 
 func (c *Caller) newRequest(ctx context.Context, r Request) (*http.Request, error) {
 	target := *c.baseURL

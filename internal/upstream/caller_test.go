@@ -116,10 +116,15 @@ func TestLongRateWaitGoesBackToTheCaller(t *testing.T) {
 	server := newTestServer(t, ok)
 	c := newCaller(t, server.URL, func(o *Options) { o.RatePerSecond = 0.1; o.DailyBudget = 10 })
 
-	require.NoError(t, c.Do(context.Background(), get("/x"), nil))
-	err := c.Do(context.Background(), get("/x"), nil)
+	// A job's deadline leaves no room for a 10 s wait plus the request.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	require.NoError(t, c.Do(ctx, get("/x"), nil))
+	started := time.Now()
+	err := c.Do(ctx, get("/x"), nil)
 	upstreamErr := requireKind(t, KindRateLimited, err)
-	assert.Greater(t, upstreamErr.RetryAfter, waitInline)
+	assert.Greater(t, upstreamErr.RetryAfter, 5*time.Second)
+	assert.Less(t, time.Since(started), time.Second, "handed back at once, not waited for")
 	assert.EqualValues(t, 1, server.requests.Load())
 	assert.Equal(t, 1, c.BudgetUsed(), "a request not sent does not use up the budget")
 }
@@ -204,7 +209,10 @@ func TestTooManyRequestsPausesEveryRequest(t *testing.T) {
 		assert.Equal(t, http.StatusTooManyRequests, first.StatusCode)
 
 		clk.Advance(time.Second)
-		err = c.Do(context.Background(), get("/other/path"), nil)
+		// A job's deadline leaves no room to sit the pause out.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		err = c.Do(ctx, get("/other/path"), nil)
 		paused := requireKind(t, KindRateLimited, err)
 		assert.Equal(t, 4*time.Second, paused.RetryAfter)
 		assert.Zero(t, paused.StatusCode, "answered here, not by the server")
@@ -234,6 +242,99 @@ func TestTooManyRequestsPausesEveryRequest(t *testing.T) {
 		require.NoError(t, c.Do(context.Background(), get("/a"), nil))
 		assert.GreaterOrEqual(t, time.Duration(secondAt.Load()-started.UnixNano()), 900*time.Millisecond,
 			"the second request waited for the pause")
+	})
+}
+
+func TestPauseCheckedAgainAfterTheRateWait(t *testing.T) {
+	// The first request is answered 429 (Retry-After 2 s) while the second
+	// waits its turn in the rate limiter: the second must then wait for the
+	// pause too, not go out in the middle of it.
+	var answered atomic.Int64
+	var secondAt atomic.Int64
+	started := time.Now()
+	server := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if answered.Add(1) == 1 {
+			time.Sleep(300 * time.Millisecond)
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		secondAt.Store(time.Now().UnixNano())
+		ok(w, r)
+	})
+	c := newCaller(t, server.URL, func(o *Options) { o.RatePerSecond = 2 })
+
+	first := make(chan error, 1)
+	go func() { first <- c.Do(context.Background(), get("/a"), nil) }()
+	time.Sleep(50 * time.Millisecond) // the first one holds the limiter's token
+	require.NoError(t, c.Do(context.Background(), get("/b"), nil))
+	requireKind(t, KindRateLimited, <-first)
+	assert.GreaterOrEqual(t, time.Duration(secondAt.Load()-started.UnixNano()), 2200*time.Millisecond,
+		"the second request went out only after the pause")
+}
+
+func TestCircuit(t *testing.T) {
+	t.Run("OpensAfterFailuresInARowAndSendsNothing", func(t *testing.T) {
+		var healthy atomic.Bool
+		server := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if !healthy.Load() {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			ok(w, r)
+		})
+		registry := prometheus.NewRegistry()
+		metrics := NewMetrics(registry)
+		c := newCaller(t, server.URL, func(o *Options) {
+			o.Breaker = BreakerSettings{Failures: 3, OpenFor: time.Second}
+			o.Metrics = metrics
+		})
+		assert.Zero(t, testutil.ToFloat64(metrics.circuitOpen.WithLabelValues("planhat")))
+		for range 3 {
+			requireKind(t, KindTransient, c.Do(context.Background(), get("/x"), nil))
+		}
+		assert.True(t, c.CircuitOpen())
+		assert.Equal(t, 1.0, testutil.ToFloat64(metrics.circuitOpen.WithLabelValues("planhat")))
+
+		// A job whose deadline cannot cover the wait gets it back at once.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		err := c.Do(ctx, get("/x"), nil)
+		open := requireKind(t, KindUnavailable, err)
+		assert.Greater(t, RetryAfterOf(err), 500*time.Millisecond)
+		assert.LessOrEqual(t, open.RetryAfter, time.Second)
+		assert.EqualValues(t, 3, server.requests.Load(), "nothing is sent while the circuit is open")
+
+		// One that can wait does, in the process, and the probe closes it.
+		healthy.Store(true)
+		started := time.Now()
+		require.NoError(t, c.Do(context.Background(), get("/x"), nil))
+		assert.GreaterOrEqual(t, time.Since(started), 400*time.Millisecond, "it waited for the circuit")
+		assert.False(t, c.CircuitOpen())
+		assert.Zero(t, testutil.ToFloat64(metrics.circuitOpen.WithLabelValues("planhat")))
+	})
+
+	t.Run("ClientErrorsDoNotOpenIt", func(t *testing.T) {
+		server := newTestServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) })
+		c := newCaller(t, server.URL, func(o *Options) { o.Breaker = BreakerSettings{Failures: 2} })
+		for range 5 {
+			requireKind(t, KindNotFound, c.Do(context.Background(), get("/x"), nil))
+		}
+		assert.False(t, c.CircuitOpen())
+		assert.EqualValues(t, 5, server.requests.Load())
+	})
+
+	t.Run("RefusedConnectionsOpenIt", func(t *testing.T) {
+		server := httptest.NewServer(http.NotFoundHandler())
+		address := server.URL
+		server.Close() // nothing listens there now
+		c := newCaller(t, address, func(o *Options) { o.Breaker = BreakerSettings{Failures: 2, OpenFor: time.Hour} })
+		for range 2 {
+			requireKind(t, KindTransient, c.Do(context.Background(), get("/x"), nil))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		requireKind(t, KindUnavailable, c.Do(ctx, get("/x"), nil))
 	})
 }
 

@@ -26,6 +26,9 @@ const (
 	KindNotFound
 	// KindPermanent: any other 4xx; retrying will not help.
 	KindPermanent
+	// KindUnavailable: the circuit is open, the upstream keeps failing;
+	// come back after RetryAfter. Nothing was sent.
+	KindUnavailable
 )
 
 func (k Kind) String() string {
@@ -40,6 +43,8 @@ func (k Kind) String() string {
 		return "not_found"
 	case KindPermanent:
 		return "permanent"
+	case KindUnavailable:
+		return "unavailable (circuit open)"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -55,7 +60,7 @@ type Error struct {
 	Path       string        // request path, without query or host
 	StatusCode int           // 0 when no answer came
 	Kind       Kind          // what it means
-	RetryAfter time.Duration // for KindRateLimited: how long to wait
+	RetryAfter time.Duration // for KindRateLimited and KindUnavailable: how long to wait
 	Body       string        // the upstream's answer, truncated
 	Err        error         // the transport error, if any
 }
@@ -89,7 +94,7 @@ func KindOf(err error) Kind {
 // RetryAfterOf returns how long a rate-limited error asks to wait, or 0.
 func RetryAfterOf(err error) time.Duration {
 	var upstreamErr *Error
-	if errors.As(err, &upstreamErr) && upstreamErr.Kind == KindRateLimited {
+	if errors.As(err, &upstreamErr) && (upstreamErr.Kind == KindRateLimited || upstreamErr.Kind == KindUnavailable) {
 		return upstreamErr.RetryAfter
 	}
 	return 0

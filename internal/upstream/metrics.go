@@ -12,6 +12,7 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	seconds      *prometheus.HistogramVec
 	authFailures *prometheus.CounterVec
+	circuitOpen  *prometheus.GaugeVec
 }
 
 // NewMetrics registers the upstream metrics with reg.
@@ -30,9 +31,34 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "gongsync_upstream_auth_failures_total",
 			Help: "Requests that Gong or Planhat refused with 401 or 403: a credential needs fixing.",
 		}, []string{"api"}),
+		circuitOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_circuit_open",
+			Help: "1 while requests to the API wait because it keeps failing (circuit open or probing), else 0.",
+		}, []string{"api"}),
 	}
-	reg.MustRegister(m.requests, m.seconds, m.authFailures)
+	reg.MustRegister(m.requests, m.seconds, m.authFailures, m.circuitOpen)
 	return m
+}
+
+// initialise shows api's series at zero from the start, so alerts on them
+// work before the first failure.
+func (m *Metrics) initialise(api string) {
+	if m == nil {
+		return
+	}
+	m.authFailures.WithLabelValues(api)
+	m.circuitOpen.WithLabelValues(api).Set(0)
+}
+
+func (m *Metrics) circuit(api string, open bool) {
+	if m == nil {
+		return
+	}
+	value := 0.0
+	if open {
+		value = 1
+	}
+	m.circuitOpen.WithLabelValues(api).Set(value)
 }
 
 func (m *Metrics) observe(api, code string, took time.Duration) {
