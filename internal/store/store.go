@@ -23,6 +23,7 @@ const (
 // sync_call job are always written together.
 type DB struct {
 	engine engine
+	intake intake // AcceptCall's group commit
 	logger *slog.Logger
 	now    func() time.Time
 }
@@ -118,8 +119,10 @@ func (db *DB) Dialect() string { return db.engine.dialect() }
 // Ping answers when the database does.
 func (db *DB) Ping(ctx context.Context) error { return db.engine.ping(ctx) }
 
-// Close stops the queue if StopQueue was not called, then closes the database.
+// Close commits the calls already handed to AcceptCall and refuses new ones,
+// stops the queue if StopQueue was not called, then closes the database.
 func (db *DB) Close() error {
+	db.intake.close()
 	db.engine.stopNow()
 	return db.engine.close()
 }
