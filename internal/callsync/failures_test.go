@@ -125,5 +125,3 @@ func TestKillOnTheLastAttemptIsRescuedBySweeper(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, rescued, "a call with work in hand is left alone")
 }
-
-
