@@ -57,19 +57,23 @@ func (d *directory) resolve(ctx context.Context, call gong.CallData, rules Resol
 	if err != nil {
 		return Resolution{}, err
 	}
-	resolution := index.Resolve(call, rules)
-	if resolution.MatchedBy == MatchedByCRMID {
-		return resolution, nil
+	// The first Account id Planhat knows decides, so an id the index lacks is
+	// looked up directly before a later id gets its turn: the company may be
+	// newer than the index.
+	accountIDs := CRMAccountIDs(call)
+	for _, id := range accountIDs {
+		if company, ok := index.BySourceID(id); ok {
+			return crmMatch(company), nil
+		}
+		company, found, err := d.lookUpSourceID(ctx, id)
+		if err != nil {
+			return Resolution{}, err
+		}
+		if found {
+			return crmMatch(company), nil
+		}
 	}
-	// A CRM id beats a domain, so a CRM id the index lacks is worth a direct look.
-	company, found, err := d.lookUpSourceIDs(ctx, CRMAccountIDs(call))
-	if err != nil {
-		return Resolution{}, err
-	}
-	if found {
-		return Resolution{CompanyID: company.ID, CompanyName: company.Name, MatchedBy: MatchedByCRMID}, nil
-	}
-	return resolution, nil
+	return index.resolveByDomain(call, rules, accountIDs), nil
 }
 
 func (d *directory) companyIndex(ctx context.Context, maxAge time.Duration) (*CompanyIndex, error) {
@@ -92,23 +96,23 @@ func (d *directory) companyIndex(ctx context.Context, maxAge time.Duration) (*Co
 	return d.index, nil
 }
 
-func (d *directory) lookUpSourceIDs(ctx context.Context, accountIDs []string) (planhat.Company, bool, error) {
-	for _, accountID := range accountIDs {
-		for _, form := range SalesforceIDForms(accountID) {
-			if d.knownMissing(form) {
-				continue
-			}
-			company, err := d.planhat.GetCompanyBySourceID(ctx, form)
-			if upstream.IsNotFound(err) {
-				d.markMissing(form)
-				continue
-			}
-			if err != nil {
-				return planhat.Company{}, false, fmt.Errorf("looking up company srcid-%s: %w", form, err)
-			}
-			d.addCompany(company)
-			return company, true, nil
+// lookUpSourceID asks Planhat for the company whose sourceId is accountID,
+// in each of its Salesforce forms, skipping forms known to be missing.
+func (d *directory) lookUpSourceID(ctx context.Context, accountID string) (planhat.Company, bool, error) {
+	for _, form := range SalesforceIDForms(accountID) {
+		if d.knownMissing(form) {
+			continue
 		}
+		company, err := d.planhat.GetCompanyBySourceID(ctx, form)
+		if upstream.IsNotFound(err) {
+			d.markMissing(form)
+			continue
+		}
+		if err != nil {
+			return planhat.Company{}, false, fmt.Errorf("looking up company srcid-%s: %w", form, err)
+		}
+		d.addCompany(company)
+		return company, true, nil
 	}
 	return planhat.Company{}, false, nil
 }

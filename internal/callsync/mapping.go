@@ -46,14 +46,15 @@ func BuildConversation(call gong.CallData, companyID string, users []planhat.Use
 	}
 }
 
-// InternalEmails returns the Internal parties' emails, lower-cased,
-// de-duplicated, in party order: the ones to match against Planhat users.
+// InternalEmails returns the Internal parties' emails in normal form (lower
+// case, domain in IDNA ASCII form; see parseEmail), de-duplicated, in party
+// order: the ones to match against Planhat users.
 func InternalEmails(call gong.CallData) []string {
 	return partyEmails(call, true)
 }
 
 // ExternalEmails returns the emails of every party that is not Internal
-// (free-mail included, since a contact may use one), lower-cased,
+// (free-mail included, since a contact may use one) in normal form,
 // de-duplicated, in party order: the ones to look up as endusers.
 func ExternalEmails(call gong.CallData) []string {
 	return partyEmails(call, false)
@@ -108,9 +109,12 @@ func containsRef(refs []planhat.PersonRef, id string) bool {
 	return slices.ContainsFunc(refs, func(ref planhat.PersonRef) bool { return ref.ID == id })
 }
 
-// sameEmail compares a Planhat email with an already lower-cased party email.
+// sameEmail compares a Planhat email with a party email already in normal
+// form (see parseEmail), so case and the Unicode or ASCII spelling of an
+// internationalised domain make no difference.
 func sameEmail(planhatEmail, partyEmail string) bool {
-	return strings.EqualFold(strings.TrimSpace(planhatEmail), partyEmail)
+	email, _, ok := parseEmail(planhatEmail)
+	return ok && email == partyEmail
 }
 
 func userName(u planhat.User) string {

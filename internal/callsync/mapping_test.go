@@ -138,17 +138,91 @@ func TestDurationMinutes(t *testing.T) {
 }
 
 func TestPartyEmails(t *testing.T) {
-	call := gong.CallData{Parties: []gong.Party{
-		internalParty(" Jen@FastTrail.com"),
-		externalParty("Bob@Acme.com"),
-		{EmailAddress: "guest@gmail.com", Affiliation: gong.AffiliationUnknown},
-		internalParty("jen@fasttrail.com"),
-		externalParty("bob@acme.com"),
-		externalParty("not an email"),
-		{Name: "Phone Caller #4"},
-		{EmailAddress: "sam@fasttrail.com", Affiliation: "internal"},
-	}}
-	assert.Equal(t, []string{"jen@fasttrail.com", "sam@fasttrail.com"}, InternalEmails(call))
-	assert.Equal(t, []string{"bob@acme.com", "guest@gmail.com"}, ExternalEmails(call))
-	assert.Nil(t, InternalEmails(gong.CallData{}))
+	for _, test := range []struct {
+		name                       string
+		parties                    []gong.Party
+		wantInternal, wantExternal []string
+	}{
+		{
+			name: "LowerCasedDeduplicatedInPartyOrder",
+			parties: []gong.Party{
+				internalParty(" Jen@FastTrail.com"),
+				externalParty("Bob@Acme.com"),
+				{EmailAddress: "guest@gmail.com", Affiliation: gong.AffiliationUnknown},
+				internalParty("jen@fasttrail.com"),
+				externalParty("bob@acme.com"),
+				externalParty("not an email"),
+				{Name: "Phone Caller #4"},
+				{EmailAddress: "sam@fasttrail.com", Affiliation: "internal"},
+			},
+			wantInternal: []string{"jen@fasttrail.com", "sam@fasttrail.com"},
+			wantExternal: []string{"bob@acme.com", "guest@gmail.com"},
+		},
+		{
+			name: "DisplayNameForms",
+			parties: []gong.Party{
+				internalParty("Jen Doe <Jen@FastTrail.com>"),
+				externalParty(`"Smith, Bob" <bob@acme.com>`), externalParty("bob@acme.com (Bob)"),
+			},
+			wantInternal: []string{"jen@fasttrail.com"},
+			wantExternal: []string{"bob@acme.com"},
+		},
+		{
+			name: "IDNADomainsInASCIIForm",
+			parties: []gong.Party{
+				externalParty("Anna@Bücher.de"), externalParty("anna@xn--bcher-kva.de"), externalParty("ben@XN--BCHER-KVA.DE"),
+			},
+			wantExternal: []string{"anna@xn--bcher-kva.de", "ben@xn--bcher-kva.de"},
+		},
+		{
+			name: "MalformedEmailsAreLeftOut",
+			parties: []gong.Party{
+				externalParty("no-at-sign"), externalParty("@acme.com"), externalParty("a@b@acme.com"),
+				externalParty("a@acme..com"), externalParty("a@acme.com."), externalParty("Bob <bob@acme.com"),
+				externalParty("a@acme.com, b@acme.com"), externalParty("<>"), externalParty("\x00\xff@acme.com"),
+				externalParty("a@localhost"), externalParty("a@10.0.0.1"), externalParty("a@xn--zz.de"),
+				internalParty("jen@-fasttrail.com"), internalParty("Jen Doe"),
+			},
+		},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			call := gong.CallData{Parties: test.parties}
+			assert.Equal(t, test.wantInternal, InternalEmails(call))
+			assert.Equal(t, test.wantExternal, ExternalEmails(call))
+		})
+	}
+}
+
+// People are matched by email in the same normal form as domains, so the
+// Unicode and ASCII spellings of a domain, case and display names make no
+// difference.
+func TestBuildConversationMatchesEmailForms(t *testing.T) {
+	for _, test := range []struct {
+		name, partyEmail, planhatEmail string
+		want                           bool
+	}{
+		{"UnicodePartyASCIIPlanhat", "anna@bücher.de", "anna@xn--bcher-kva.de", true},
+		{"ASCIIPartyUnicodePlanhat", "Anna@XN--BCHER-KVA.DE", "anna@Bücher.de", true},
+		{"DisplayNameParty", "Anna Schmidt <anna@bücher.de>", "ANNA@bücher.de", true},
+		{"DisplayNamePlanhat", "anna@bücher.de", "Anna <anna@xn--bcher-kva.de>", true},
+		{"OtherLocalPart", "anna@bücher.de", "anne@xn--bcher-kva.de", false},
+		{"OtherDomain", "anna@bücher.de", "anna@bucher.de", false},
+		{"GarbageOnBothSides", "anna@xn--zz.de", "anna@xn--zz.de", false},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			call := gong.CallData{Parties: []gong.Party{internalParty(test.partyEmail), externalParty(test.partyEmail)}}
+			users := []planhat.User{{ID: "u1", Email: test.planhatEmail, NickName: "Anna"}}
+			endusers := []planhat.Enduser{{ID: "e1", Email: "other@example.com", OtherEmails: []string{test.planhatEmail}, Name: "Anna", CompanyID: "c1"}}
+
+			got := BuildConversation(call, "c1", users, endusers, defaultConversationSettings)
+
+			if !test.want {
+				assert.Nil(t, got.Users)
+				assert.Nil(t, got.Endusers)
+				return
+			}
+			assert.Equal(t, []planhat.PersonRef{{ID: "u1", Name: "Anna"}}, got.Users)
+			assert.Equal(t, []planhat.PersonRef{{ID: "e1", Name: "Anna"}}, got.Endusers)
+		})
+	}
 }

@@ -22,8 +22,18 @@ type ResolveRules struct {
 type Resolution struct {
 	CompanyID   string // Planhat company _id; "" when unmatched
 	CompanyName string
-	MatchedBy   string // MatchedByCRMID or MatchedByEmailDomain; "" when unmatched
-	Reason      string // why unmatched, naming the candidates; "" when matched
+	MatchedBy   string      // MatchedByCRMID or MatchedByEmailDomain; "" when unmatched
+	Reason      string      // why unmatched, naming the candidates; "" when matched
+	Candidates  []Candidate // the CRM match alone, else every company email domains voted for, most votes first
+}
+
+// Candidate is a company that resolution considered for a call: the company
+// a CRM Account id named, or one that participants' email domains pointed at.
+type Candidate struct {
+	CompanyID    string
+	Name         string
+	MatchedBy    string // MatchedByCRMID or MatchedByEmailDomain
+	Participants int    // distinct participants whose email domain voted for it; 0 for a CRM id
 }
 
 // Matched reports whether a company was found.
@@ -88,68 +98,100 @@ func (ix *CompanyIndex) BySourceID(id string) (planhat.Company, bool) {
 	return ix.companies[position], true
 }
 
-// Resolve finds the call's company (DESIGN §6): first by a CRM Account id
-// equal to a company's sourceId, else by the external participants' email
-// domains, where the company matched by the most distinct participants wins.
+// Resolve finds the call's company (DESIGN §6): first by the first CRM
+// Account id equal to a company's sourceId, else by the external
+// participants' email domains, where the company matched by the most
+// distinct participants wins.
 func (ix *CompanyIndex) Resolve(call gong.CallData, rules ResolveRules) Resolution {
 	accountIDs := CRMAccountIDs(call)
 	// Payload order decides when several Account ids match different companies.
 	for _, id := range accountIDs {
 		if company, ok := ix.BySourceID(id); ok {
-			return Resolution{CompanyID: company.ID, CompanyName: company.Name, MatchedBy: MatchedByCRMID}
+			return crmMatch(company)
 		}
 	}
+	return ix.resolveByDomain(call, rules, accountIDs)
+}
 
+// crmMatch is the resolution to a company found by a CRM Account id.
+func crmMatch(company planhat.Company) Resolution {
+	return Resolution{
+		CompanyID:   company.ID,
+		CompanyName: company.Name,
+		MatchedBy:   MatchedByCRMID,
+		Candidates:  []Candidate{{CompanyID: company.ID, Name: company.Name, MatchedBy: MatchedByCRMID}},
+	}
+}
+
+// resolveByDomain is resolution once no Account id (accountIDs, for the
+// reason) named a known company.
+//
+// Voting: each participant votes once, for the companies listing the exact
+// domain of their email if any company does, else for the companies listing
+// its registrable domain. So for x@eu.globex.com a subsidiary listing
+// eu.globex.com takes that vote and the parent listing globex.com gets none
+// from it (no tie between them); a participant at us.globex.com, which no
+// company lists, still votes for the parent. The company with the most votes
+// wins; a tie at the top is unmatched.
+func (ix *CompanyIndex) resolveByDomain(call gong.CallData, rules ResolveRules, accountIDs []string) Resolution {
 	crmReason := "no CRM Account id on the call"
 	if len(accountIDs) > 0 {
 		crmReason = fmt.Sprintf("no company with sourceId %s", strings.Join(accountIDs, ", "))
 	}
-	unmatched := func(domainReason string) Resolution {
-		return Resolution{Reason: crmReason + "; " + domainReason}
+	unmatched := func(domainReason string, candidates []Candidate) Resolution {
+		return Resolution{Reason: crmReason + "; " + domainReason, Candidates: candidates}
 	}
 
 	domains := CandidateDomains(call, rules)
 	if len(domains) == 0 {
 		if len(ExternalEmails(call)) == 0 {
-			return unmatched("no external participant with an email address")
+			return unmatched("no external participant with an email address", nil)
 		}
-		return unmatched("only free-mail or internal participants")
+		return unmatched("only free-mail or internal participants", nil)
 	}
 
-	participants := make(map[int]int) // company position → distinct participants matched
+	votes := make(map[int]int) // company position → distinct participants who voted for it
 	sortedDomains := slices.Sorted(maps.Keys(domains))
 	for _, domain := range sortedDomains {
 		for _, position := range ix.companiesForDomain(domain) {
-			participants[position] += len(domains[domain])
+			votes[position] += len(domains[domain])
 		}
 	}
-	if len(participants) == 0 {
-		return unmatched("no company has the participant domain " + strings.Join(sortedDomains, ", "))
+	if len(votes) == 0 {
+		return unmatched("no company has the participant domain "+strings.Join(sortedDomains, ", "), nil)
 	}
 
-	best := slices.Max(slices.Collect(maps.Values(participants)))
-	var leaders []int
-	for position, count := range participants {
-		if count == best {
-			leaders = append(leaders, position)
+	// Most votes first; the index's company order breaks ties, for a stable listing.
+	positions := slices.SortedFunc(maps.Keys(votes), func(a, b int) int {
+		if votes[a] != votes[b] {
+			return votes[b] - votes[a]
 		}
+		return a - b
+	})
+	candidates := make([]Candidate, len(positions))
+	for i, position := range positions {
+		company := ix.companies[position]
+		candidates[i] = Candidate{CompanyID: company.ID, Name: company.Name, MatchedBy: MatchedByEmailDomain, Participants: votes[position]}
 	}
-	if len(leaders) == 1 {
-		company := ix.companies[leaders[0]]
-		return Resolution{CompanyID: company.ID, CompanyName: company.Name, MatchedBy: MatchedByEmailDomain}
+	best := votes[positions[0]]
+	top := slices.IndexFunc(positions, func(position int) bool { return votes[position] < best }) // how many have best
+	if top < 0 {
+		top = len(positions)
 	}
-	slices.Sort(leaders)
-	names := make([]string, len(leaders))
-	for i, position := range leaders {
-		names[i] = fmt.Sprintf("%q (%s)", ix.companies[position].Name, ix.companies[position].ID)
+	if top == 1 {
+		winner := candidates[0]
+		return Resolution{CompanyID: winner.CompanyID, CompanyName: winner.Name, MatchedBy: MatchedByEmailDomain, Candidates: candidates}
 	}
-	return unmatched(fmt.Sprintf("tie between companies with %d participant(s) each: %s", best, strings.Join(names, ", ")))
+	names := make([]string, top)
+	for i, candidate := range candidates[:top] {
+		names[i] = fmt.Sprintf("%q (%s)", candidate.Name, candidate.CompanyID)
+	}
+	return unmatched(fmt.Sprintf("tie between companies with %d participant(s) each: %s", best, strings.Join(names, ", ")), candidates)
 }
 
-// companiesForDomain returns the companies an email at domain belongs to: those
-// with exactly that domain, else those with its registrable domain. Preferring
-// the exact domain lets a subsidiary listed as eu.globex.com win over the
-// parent's globex.com instead of tying with it.
+// companiesForDomain returns the companies an email at domain votes for:
+// those with exactly that domain, else those with its registrable domain
+// (see resolveByDomain).
 func (ix *CompanyIndex) companiesForDomain(domain string) []int {
 	if ix == nil {
 		return nil
@@ -232,9 +274,10 @@ func CandidateDomains(call gong.CallData, rules ResolveRules) map[string][]strin
 }
 
 // SalesforceIDForms returns the forms of id worth trying in a direct
-// srcid- lookup: id itself, then its 15-character form (when id is an
-// 18-character id with a correct checksum) or its 18-character form (when id
-// has 15 alphanumeric characters).
+// srcid- lookup: id itself, then, for an 18-character Salesforce id in any
+// case, its correctly cased 18-character form (when that differs) and its
+// 15-character form, or, for 15 alphanumeric characters, their
+// 18-character form.
 func SalesforceIDForms(id string) []string {
 	id = strings.TrimSpace(id)
 	if id == "" {
@@ -243,8 +286,11 @@ func SalesforceIDForms(id string) []string {
 	forms := []string{id}
 	switch len(id) {
 	case 18:
-		if key := salesforceKey(id); key != id {
-			forms = append(forms, key)
+		if id15, ok := salesforceID15(id); ok {
+			if suffix, _ := salesforceSuffix(id15); id15+suffix != id {
+				forms = append(forms, id15+suffix)
+			}
+			forms = append(forms, id15)
 		}
 	case 15:
 		if suffix, ok := salesforceSuffix(id); ok {
@@ -282,16 +328,68 @@ func salesforceSuffix(id string) (suffix string, ok bool) {
 	return string(out[:]), true
 }
 
+// salesforceID15 returns the case-sensitive 15-character form of an
+// 18-character Salesforce id written in any case: its suffix says which of
+// the first 15 characters are upper case, which is why Salesforce treats the
+// 18-character form as case-insensitive. ok is false when id is not such an
+// id: not 18 ASCII letters and digits, a suffix character outside the
+// checksum alphabet, or a digit the suffix calls upper case.
+func salesforceID15(id string) (id15 string, ok bool) {
+	if len(id) != 18 {
+		return "", false
+	}
+	var out [15]byte
+	for chunk := range 3 {
+		mask := strings.IndexByte(salesforceSuffixAlphabet, toUpperASCII(id[15+chunk]))
+		if mask < 0 {
+			return "", false
+		}
+		for i := range 5 {
+			c, upper := id[chunk*5+i], mask&(1<<i) != 0
+			switch {
+			case '0' <= c && c <= '9':
+				if upper {
+					return "", false
+				}
+			case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+				if upper {
+					c = toUpperASCII(c)
+				} else {
+					c = toLowerASCII(c)
+				}
+			default:
+				return "", false
+			}
+			out[chunk*5+i] = c
+		}
+	}
+	return string(out[:]), true
+}
+
+func toUpperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func toLowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c - 'A' + 'a'
+	}
+	return c
+}
+
 // salesforceKey is the form a source id is indexed and looked up by: an
-// 18-character Salesforce id becomes its 15-character form, but only when its
-// suffix is the correct checksum, so an unrelated 18-character id from another
-// CRM is never cut. Everything else stays as given (case-sensitive).
+// 18-character Salesforce id, whatever its case, becomes its correctly cased
+// 15-character form, so it matches that form and every casing of its
+// 18-character form. An 18-character id that is not a Salesforce id (its
+// suffix does not fit) is never cut. Everything else, 15-character ids
+// included, stays as given: case-sensitive.
 func salesforceKey(id string) string {
 	id = strings.TrimSpace(id)
-	if len(id) == 18 {
-		if suffix, ok := salesforceSuffix(id[:15]); ok && id[15:] == suffix {
-			return id[:15]
-		}
+	if id15, ok := salesforceID15(id); ok {
+		return id15
 	}
 	return id
 }
@@ -299,95 +397,4 @@ func salesforceKey(id string) string {
 // isInternal reports whether Gong counts the party as the customer's own team.
 func isInternal(party gong.Party) bool {
 	return strings.EqualFold(strings.TrimSpace(party.Affiliation), gong.AffiliationInternal)
-}
-
-// parseEmail returns a bare address lower-cased and its normalised domain;
-// ok is false for anything that is not local@domain.with.dot.
-func parseEmail(raw string) (email, domain string, ok bool) {
-	email = strings.ToLower(strings.TrimSpace(raw))
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 || strings.Count(email, "@") != 1 || strings.ContainsAny(email, " \t\r\n<>,;") {
-		return "", "", false
-	}
-	domain = strings.TrimSuffix(email[at+1:], ".")
-	if !validDomain(domain) {
-		return "", "", false
-	}
-	return email[:at+1] + domain, normaliseDomain(domain), true
-}
-
-// validDomain accepts dot-separated, non-empty labels of letters, digits,
-// hyphens and underscores (any non-ASCII rune passes, for IDNs).
-func validDomain(domain string) bool {
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, label := range labels {
-		if label == "" {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r >= 0x80) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// normaliseDomain turns what people type into a domain field ("www.Globex.com",
-// "https://globex.com/", "globex.com.") into a bare lower-case host.
-func normaliseDomain(raw string) string {
-	domain := strings.ToLower(strings.TrimSpace(raw))
-	if i := strings.Index(domain, "://"); i >= 0 {
-		domain = domain[i+3:]
-	}
-	domain = strings.TrimPrefix(domain, "//")
-	if i := strings.IndexAny(domain, "/?#"); i >= 0 {
-		domain = domain[:i]
-	}
-	if i := strings.LastIndexByte(domain, '@'); i >= 0 { // user@host in a URL
-		domain = domain[i+1:]
-	}
-	if i := strings.LastIndexByte(domain, ':'); i >= 0 { // port
-		domain = domain[:i]
-	}
-	domain = strings.Trim(domain, ".")
-	domain = strings.TrimPrefix(domain, "*.")
-	domain = strings.TrimPrefix(domain, "www.")
-	return domain
-}
-
-// registrableDomain is the public-suffix-list domain one level below the
-// public suffix (eu.globex.co.uk → globex.co.uk); a domain that has none
-// (a bare suffix, a single label) is its own.
-func registrableDomain(domain string) string {
-	registrable, err := publicsuffix.EffectiveTLDPlusOne(domain)
-	if err != nil {
-		return domain
-	}
-	return registrable
-}
-
-// domainOrParentIn reports whether domain or any parent domain of it is in set.
-func domainOrParentIn(domain string, set map[string]bool) bool {
-	for domain != "" {
-		if set[domain] {
-			return true
-		}
-		_, parent, found := strings.Cut(domain, ".")
-		if !found {
-			return false
-		}
-		domain = parent
-	}
-	return false
-}
-
-// isFreemailBrand catches a free-mail brand under any public suffix
-// (yahoo.com.ar, gmx.at, …).
-func isFreemailBrand(domain string) bool {
-	brand, _, _ := strings.Cut(registrableDomain(domain), ".")
-	return slices.Contains(freemailBrands, brand)
 }

@@ -1,6 +1,7 @@
 package callsync
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -65,8 +66,12 @@ func TestSalesforceIDs(t *testing.T) {
 		{"WrongChecksumIsNotCut", "0011630000vmLBa", "0011630000vmLBaEEN"},
 		{"FifteenCharIDsAreCaseSensitive", "0012000001Uchds", "0012000001uchds"},
 		{"OtherFifteenCharID", "0012000001Uchds", "0012000001UchdX"},
-		{"LowercaseSuffixIsNotAChecksum", "0012000001Uchds", "0012000001Uchdsaab"},
 		{"EighteenDigitsAreNotSalesforce", "123456789012345", "123456789012345678"},
+		{"FifteenCharIDIsNotAnEighteenCharInOtherCase", "0012000001UchdsAAB", "0012000001UCHDS"},
+		{"SuffixOutsideChecksumAlphabet", "0012000001Uchds", "0012000001Uchds6AB"},
+		// Not a Salesforce id (its suffix marks digits as upper case), so it
+		// stays case-sensitive.
+		{"OtherEighteenCharIDsStayCaseSensitive", "0011630000vmLBaEEN", "0011630000VMLBAEEN"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			ix := NewCompanyIndex([]planhat.Company{{ID: "c1", SourceID: test.stored}})
@@ -74,6 +79,31 @@ func TestSalesforceIDs(t *testing.T) {
 			assert.False(t, ok)
 		})
 	}
+
+	// An 18-character id names the same record whatever its case: its
+	// suffix restores the case of the first 15 characters (DESIGN §6).
+	for _, test := range []struct {
+		name, stored, called string
+	}{
+		{"EighteenUpperCaseFindsFifteen", "0012000001Uchds", "0012000001UCHDSAAB"},
+		{"EighteenLowerCaseFindsFifteen", "0012000001Uchds", "0012000001uchdsaab"},
+		{"EighteenMixedCaseFindsEighteen", "0012000001UchdsAAB", "0012000001uCHDSaAb"},
+		{"StoredEighteenInOtherCaseFoundByFifteen", "0012000001UCHDSAAB", "0012000001Uchds"},
+		{"StoredEighteenInOtherCaseFoundByEighteen", "0012000001uchdsaab", "0012000001UchdsAAB"},
+		{"RealGongOpportunityUpperCase", "0061Q00000mkU1f", "0061Q00000MKU1FQAE"},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			ix := NewCompanyIndex([]planhat.Company{{ID: "c1", SourceID: test.stored}})
+			company, ok := ix.BySourceID(test.called)
+			require.True(t, ok, "sourceId %s looked up as %s", test.stored, test.called)
+			assert.Equal(t, "c1", company.ID)
+		})
+	}
+
+	t.Run("FormsOfEighteenCharIDInOtherCase", func(t *testing.T) {
+		assert.Equal(t, []string{"0012000001UCHDSAAB", "0012000001UchdsAAB", "0012000001Uchds"}, SalesforceIDForms("0012000001UCHDSAAB"))
+		assert.Equal(t, []string{"0012000001uchdsaab", "0012000001UchdsAAB", "0012000001Uchds"}, SalesforceIDForms("0012000001uchdsaab"))
+	})
 
 	t.Run("FormsOfOtherIDs", func(t *testing.T) {
 		assert.Nil(t, SalesforceIDForms("  "))
@@ -161,14 +191,44 @@ func TestCandidateDomains(t *testing.T) {
 			want:  map[string][]string{"globex.com": {"i@globex.com"}},
 		},
 		{
-			name: "MissingAndMalformedEmails",
+			name: "MissingAndMalformedEmailsHaveNoDomain",
 			parties: []gong.Party{
 				{Name: "Phone Caller #4", Affiliation: gong.AffiliationUnknown},
 				externalParty("no-at-sign"), externalParty("@globex.com"), externalParty("a@localhost"),
 				externalParty("a@b@globex.com"), externalParty("a b@globex.com"), externalParty("a@globex..com"),
-				externalParty("ok@globex.com."),
+				externalParty("trailing-dot@initech.io."), externalParty("Ann <ann@initech.io"),
+				externalParty("a@initech.io, b@initech.io"), externalParty("<>"), externalParty("\x00\xff@initech.io"),
+				externalParty("a@1.2.3.4"), externalParty("a@[10.0.0.1]"), externalParty("a@-initech.io"),
+				externalParty("a@xn--zz.de"), externalParty("a@under_score.io"),
+				externalParty("a@" + strings.Repeat("x", 64) + ".io"),
+				externalParty("ok@globex.com"),
 			},
 			want: map[string][]string{"globex.com": {"ok@globex.com"}},
+		},
+		{
+			name: "DisplayNameForms",
+			parties: []gong.Party{
+				externalParty("Ann Lee <Ann@Globex.com>"), externalParty(`"Lee, Ann" <ann@globex.com>`),
+				externalParty("ann@globex.com (Ann)"), externalParty("=?utf-8?q?J=C3=BCrgen?= <j@initech.io>"),
+			},
+			want: map[string][]string{"globex.com": {"ann@globex.com"}, "initech.io": {"j@initech.io"}},
+		},
+		{
+			name: "IDNADomainsInASCIIFormCountOnce",
+			parties: []gong.Party{
+				externalParty("anna@Bücher.de"), externalParty("anna@xn--bcher-kva.de"), externalParty("ben@XN--BCHER-KVA.DE"),
+			},
+			want: map[string][]string{"xn--bcher-kva.de": {"anna@xn--bcher-kva.de", "ben@xn--bcher-kva.de"}},
+		},
+		{
+			name: "IDNAInternalAndIgnoredDomainsInEitherForm",
+			parties: []gong.Party{
+				internalParty("jen@straße.de"),
+				externalParty("a@xn--strae-oqa.de"), externalParty("b@müller.de"), externalParty("c@eu.xn--mller-kva.de"),
+				externalParty("d@bücher.ch"), externalParty("e@globex.com"),
+			},
+			rules: ResolveRules{InternalDomains: []string{"xn--bcher-kva.ch"}, IgnoredDomains: []string{"Müller.de"}},
+			want:  map[string][]string{"globex.com": {"e@globex.com"}},
 		},
 		{
 			name:    "PublicSuffixAsInternalDomainIsIgnored",
@@ -193,15 +253,20 @@ func TestResolve(t *testing.T) {
 		{ID: "c-hooli-xyz", Name: "Hooli XYZ", Domains: []string{"hooli.com"}},
 		{ID: "c-umbrella-eu", Name: "Umbrella Europe", Domains: []string{"eu.umbrella.com"}},
 		{ID: "c-umbrella", Name: "Umbrella", Domains: []string{"umbrella.com"}},
+		{ID: "c-buecher", Name: "Bücher", Domains: []string{"xn--bcher-kva.de"}},
+		{ID: "c-mueller", Name: "Müller", Domains: []string{"https://www.Müller.de/"}},
+		{ID: "c-mueller-eu", Name: "Müller Europe", Domains: []string{"eu.müller.de"}},
+		{ID: "c-broken", Name: "Broken", Domains: []string{"xn--zz.de", "-broken.io", "a..b.io", "not a domain"}},
 	}
 	ix := NewCompanyIndex(companies)
 	rules := ResolveRules{InternalDomains: []string{"fasttrail.com"}}
 
 	for _, test := range []struct {
-		name    string
-		call    gong.CallData
-		want    Resolution
-		reasons []string // parts the Reason must contain when unmatched
+		name       string
+		call       gong.CallData
+		want       Resolution  // Candidates aside
+		reasons    []string    // parts the Reason must contain when unmatched
+		candidates []Candidate // when set, the Candidates wanted
 	}{
 		{
 			name: "CRMIDWinsOverDomains",
@@ -209,7 +274,13 @@ func TestResolve(t *testing.T) {
 				Context: accountContext("0012000001Uchds"), // 15-char form of Acme's sourceId
 				Parties: []gong.Party{externalParty("a@globex.com"), externalParty("b@globex.com")},
 			},
-			want: Resolution{CompanyID: "c-acme", CompanyName: "Acme", MatchedBy: MatchedByCRMID},
+			want:       Resolution{CompanyID: "c-acme", CompanyName: "Acme", MatchedBy: MatchedByCRMID},
+			candidates: []Candidate{{CompanyID: "c-acme", Name: "Acme", MatchedBy: MatchedByCRMID}},
+		},
+		{
+			name: "EighteenCharAccountIDInOtherCase",
+			call: gong.CallData{Context: accountContext("0012000001VKEIVAAX")}, // Globex's 0012000001VKEiV
+			want: Resolution{CompanyID: "c-globex", CompanyName: "Globex", MatchedBy: MatchedByCRMID},
 		},
 		{
 			name: "FirstMatchingAccountInPayloadOrder",
@@ -231,8 +302,67 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "ExactDomainBeatsRegistrableDomain",
-			call: gong.CallData{Parties: []gong.Party{externalParty("a@eu.umbrella.com")}},
+			call: gong.CallData{Parties: []gong.Party{externalParty("a@eu.umbrella.com"), externalParty("b@eu.umbrella.com")}},
 			want: Resolution{CompanyID: "c-umbrella-eu", CompanyName: "Umbrella Europe", MatchedBy: MatchedByEmailDomain},
+			// The parent gets no vote from a participant its subsidiary lists exactly.
+			candidates: []Candidate{{CompanyID: "c-umbrella-eu", Name: "Umbrella Europe", MatchedBy: MatchedByEmailDomain, Participants: 2}},
+		},
+		{
+			name: "ExactIDNADomainBeatsRegistrableDomain",
+			call: gong.CallData{Parties: []gong.Party{externalParty("a@EU.xn--mller-kva.de")}},
+			want: Resolution{CompanyID: "c-mueller-eu", CompanyName: "Müller Europe", MatchedBy: MatchedByEmailDomain},
+		},
+		{
+			name: "ParentTakesVotesOfSubdomainsNoCompanyLists",
+			call: gong.CallData{Parties: []gong.Party{
+				externalParty("a@eu.umbrella.com"), externalParty("b@us.umbrella.com"), externalParty("c@umbrella.com"),
+			}},
+			want: Resolution{CompanyID: "c-umbrella", CompanyName: "Umbrella", MatchedBy: MatchedByEmailDomain},
+			candidates: []Candidate{
+				{CompanyID: "c-umbrella", Name: "Umbrella", MatchedBy: MatchedByEmailDomain, Participants: 2},
+				{CompanyID: "c-umbrella-eu", Name: "Umbrella Europe", MatchedBy: MatchedByEmailDomain, Participants: 1},
+			},
+		},
+		{
+			name:    "SubsidiaryAndParentParticipantsTie",
+			call:    gong.CallData{Parties: []gong.Party{externalParty("a@eu.umbrella.com"), externalParty("b@umbrella.com")}},
+			reasons: []string{"tie", `"Umbrella Europe" (c-umbrella-eu)`, `"Umbrella" (c-umbrella)`},
+			candidates: []Candidate{
+				{CompanyID: "c-umbrella-eu", Name: "Umbrella Europe", MatchedBy: MatchedByEmailDomain, Participants: 1},
+				{CompanyID: "c-umbrella", Name: "Umbrella", MatchedBy: MatchedByEmailDomain, Participants: 1},
+			},
+		},
+		{
+			name: "UnicodeEmailFindsASCIICompanyDomain",
+			call: gong.CallData{Parties: []gong.Party{externalParty("anna@Bücher.de")}},
+			want: Resolution{CompanyID: "c-buecher", CompanyName: "Bücher", MatchedBy: MatchedByEmailDomain},
+		},
+		{
+			name: "ASCIIEmailFindsUnicodeCompanyDomain",
+			call: gong.CallData{Parties: []gong.Party{externalParty("hans@XN--MLLER-KVA.de")}},
+			want: Resolution{CompanyID: "c-mueller", CompanyName: "Müller", MatchedBy: MatchedByEmailDomain},
+		},
+		{
+			name: "UnicodeAndASCIIFormsAreOneParticipant",
+			call: gong.CallData{Parties: []gong.Party{
+				externalParty("anna@bücher.de"), externalParty("anna@xn--bcher-kva.de"), externalParty("ben@BÜCHER.de"),
+				externalParty("a@initech.io"),
+			}},
+			want: Resolution{CompanyID: "c-buecher", CompanyName: "Bücher", MatchedBy: MatchedByEmailDomain},
+			candidates: []Candidate{
+				{CompanyID: "c-buecher", Name: "Bücher", MatchedBy: MatchedByEmailDomain, Participants: 2},
+				{CompanyID: "c-initech", Name: "Initech", MatchedBy: MatchedByEmailDomain, Participants: 1},
+			},
+		},
+		{
+			name: "DisplayNameEmail",
+			call: gong.CallData{Parties: []gong.Party{externalParty(`"Doe, Jane" <Jane@Initech.io>`)}},
+			want: Resolution{CompanyID: "c-initech", CompanyName: "Initech", MatchedBy: MatchedByEmailDomain},
+		},
+		{
+			name:    "InvalidDomainsMatchNothing",
+			call:    gong.CallData{Parties: []gong.Party{externalParty("a@xn--zz.de"), externalParty("b@-broken.io"), externalParty("c@a..b.io")}},
+			reasons: []string{"no external participant with an email address"},
 		},
 		{
 			name: "MajorityWins",
@@ -255,6 +385,10 @@ func TestResolve(t *testing.T) {
 			call: gong.CallData{Parties: []gong.Party{externalParty("a@initech.io"), externalParty("a@globex.com")}},
 			reasons: []string{
 				"no CRM Account id on the call", "tie", `"Globex" (c-globex)`, `"Initech" (c-initech)`,
+			},
+			candidates: []Candidate{
+				{CompanyID: "c-globex", Name: "Globex", MatchedBy: MatchedByEmailDomain, Participants: 1},
+				{CompanyID: "c-initech", Name: "Initech", MatchedBy: MatchedByEmailDomain, Participants: 1},
 			},
 		},
 		{
@@ -294,6 +428,14 @@ func TestResolve(t *testing.T) {
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			got := ix.Resolve(test.call, rules)
+			if test.candidates != nil {
+				assert.Equal(t, test.candidates, got.Candidates)
+			}
+			if got.Matched() {
+				require.NotEmpty(t, got.Candidates)
+				assert.Equal(t, got.CompanyID, got.Candidates[0].CompanyID, "the winner is the first candidate")
+			}
+			got.Candidates = nil
 			if test.reasons == nil {
 				assert.Equal(t, test.want, got)
 				assert.True(t, got.Matched())
@@ -322,24 +464,6 @@ func TestResolve(t *testing.T) {
 		require.Equal(t, "c1", got.CompanyID)
 		assert.Equal(t, []string{"globex.com"}, own.companies[0].Domains)
 	})
-}
-
-func TestNormaliseDomain(t *testing.T) {
-	for _, test := range []struct{ in, want string }{
-		{"Globex.com", "globex.com"},
-		{" www.Globex.com ", "globex.com"},
-		{"https://www.globex.com/about?x=1", "globex.com"},
-		{"http://globex.com:8080/", "globex.com"},
-		{"globex.com.", "globex.com"},
-		{"globex.com/", "globex.com"},
-		{"//globex.com", "globex.com"},
-		{"*.globex.com", "globex.com"},
-		{"", ""},
-	} {
-		t.Run(test.in, func(t *testing.T) {
-			assert.Equal(t, test.want, normaliseDomain(test.in))
-		})
-	}
 }
 
 func TestFreemailList(t *testing.T) {
