@@ -21,6 +21,9 @@ type loadResult struct {
 	failed    int // any other answer or a transport error
 	latencies []time.Duration
 	elapsed   time.Duration
+	// acceptedIndexes are the body indexes answered 202 (open and closed
+	// loops), to check each one is in the ledger.
+	acceptedIndexes []int
 }
 
 // tally adds one answer to a result shared by the senders.
@@ -38,6 +41,16 @@ func (t *tally) record(accepted bool, took time.Duration) {
 		t.result.accepted++
 	} else {
 		t.result.failed++
+	}
+}
+
+// recordIndex is record for the body of index i.
+func (t *tally) recordIndex(i int, accepted bool, took time.Duration) {
+	t.record(accepted, took)
+	if accepted {
+		t.mu.Lock()
+		t.result.acceptedIndexes = append(t.result.acceptedIndexes, i)
+		t.mu.Unlock()
 	}
 }
 
@@ -100,7 +113,10 @@ func openLoop(ctx context.Context, target string, rate int, duration time.Durati
 		if wait := time.Until(started.Add(time.Duration(i) * interval)); wait > 0 {
 			time.Sleep(wait)
 		}
-		wg.Go(func() { t.record(send(client, target, body(i))) })
+		wg.Go(func() {
+			accepted, took := send(client, target, body(i))
+			t.recordIndex(i, accepted, took)
+		})
 	}
 	wg.Wait()
 	return t.done(started)
@@ -118,7 +134,9 @@ func closedLoop(ctx context.Context, target string, workers int, duration time.D
 	for range workers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				t.record(send(client, target, body(int(next.Add(1)-1))))
+				i := int(next.Add(1) - 1)
+				accepted, took := send(client, target, body(i))
+				t.recordIndex(i, accepted, took)
 			}
 		})
 	}

@@ -19,28 +19,36 @@ import (
 )
 
 // BenchmarkAcceptCall measures the webhook intake's commit: one op is one
-// AcceptCall of a new call (row + sync_call job, one transaction) from 16
-// concurrent callers, as concurrent webhook deliveries are. It reports
-// accepts/s and the p50/p99 latency of one accept. "+workers" runs the queue
-// too, completing each job as it comes, so intake shares the database with
-// River as it does in service. Run it with a count of ops, e.g.
+// AcceptCall of a new call (row + sync_call job, committed in a group with
+// the calls queued beside it) from 16 concurrent callers, as concurrent
+// webhook deliveries are. It reports accepts/s, the p50/p99 latency of one
+// accept and the mean calls per batch. "+workers" runs the queue too,
+// completing each job as it comes, so intake shares the database with River
+// as it does in service; "batch1" commits each call alone (the intake before
+// group commit), "cN" runs N committers. Run it with a count of ops, e.g.
 //
 //	go test -run '^$' -bench AcceptCall -benchtime 5000x ./internal/store
 func BenchmarkAcceptCall(b *testing.B) {
 	for _, bench := range []struct {
-		name    string
-		open    func(b *testing.B) *DB
-		workers bool
+		name                 string
+		open                 func(b *testing.B) *DB
+		workers              bool
+		maxBatch, committers int // 0: the defaults
 	}{
 		{name: "sqlite-normal", open: benchSQLite("NORMAL")},
 		{name: "sqlite-full", open: benchSQLite("FULL")},
+		{name: "sqlite-full-batch1", open: benchSQLite("FULL"), maxBatch: 1},
 		{name: "sqlite-normal+workers", open: benchSQLite("NORMAL"), workers: true},
 		{name: "sqlite-full+workers", open: benchSQLite("FULL"), workers: true},
 		{name: "postgres", open: benchPostgres},
+		{name: "postgres-c1", open: benchPostgres, committers: 1},
+		{name: "postgres-c4", open: benchPostgres, committers: 4},
+		{name: "postgres-batch1-c16", open: benchPostgres, maxBatch: 1, committers: 16},
 		{name: "postgres+workers", open: benchPostgres, workers: true},
 	} {
 		b.Run(bench.name, func(b *testing.B) {
 			db := bench.open(b)
+			db.intake.maxBatch, db.intake.committers = bench.maxBatch, bench.committers
 			if err := db.Migrate(b.Context()); err != nil {
 				b.Fatal(err)
 			}
@@ -97,6 +105,9 @@ func benchmarkAccepts(b *testing.B, db *DB) {
 	b.ReportMetric(float64(len(latencies))/elapsed.Seconds(), "accepts/s")
 	b.ReportMetric(percentile(0.50), "p50-ms")
 	b.ReportMetric(percentile(0.99), "p99-ms")
+	if batches := db.intake.batches.Load(); batches > 0 {
+		b.ReportMetric(float64(db.intake.calls.Load())/float64(batches), "calls/batch")
+	}
 }
 
 func benchSQLite(synchronous string) func(b *testing.B) *DB {
