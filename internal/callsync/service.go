@@ -107,7 +107,7 @@ func (s *Service) Workers() *river.Workers {
 
 // summaryPollEvery bounds how long a due summary check waits for the poller
 // when the poll queued by its sync was skipped as a duplicate of a running one.
-const summaryPollEvery = 5 * time.Second
+const summaryPollEvery = 30 * time.Second
 
 // PeriodicJobs returns the leader-only jobs: the summary poller's heartbeat
 // and the sweeper.

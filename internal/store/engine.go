@@ -81,6 +81,12 @@ type jobQueue[TTx any] struct {
 	// the started client, so jobs get the caller's defaults (MaxAttempts …).
 	inserter atomic.Pointer[river.Client[TTx]]
 
+	// pollOnly turns River's listener off. River's SQLite listener polls a
+	// notification table every 50 ms, on the one connection the intake
+	// also needs: twenty queries a second while idle. Polling for jobs
+	// every FetchPollInterval costs far less and suffices.
+	pollOnly bool
+
 	mu      sync.Mutex
 	started *river.Client[TTx] // nil until StartQueue
 }
@@ -125,6 +131,7 @@ func (q *jobQueue[TTx]) start(ctx context.Context, cfg *river.Config) error {
 	if config.Logger == nil {
 		config.Logger = q.logger
 	}
+	config.PollOnly = config.PollOnly || q.pollOnly
 	client, err := river.NewClient(q.driver, &config)
 	if err != nil {
 		return fmt.Errorf("creating the job queue client: %w", err)

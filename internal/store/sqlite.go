@@ -68,6 +68,7 @@ func openSQLite(ctx context.Context, path, synchronous string, logger *slog.Logg
 		db.Close()
 		return nil, err
 	}
+	queue.pollOnly = true
 	return &sqliteEngine{db: db, jobQueue: queue}, nil
 }
 
