@@ -93,7 +93,7 @@ func NewService(deps Deps) *Service {
 
 // summaryCoalesce is how long the first summary check waits after a sync, so
 // that calls synced close together share one Gong request.
-const summaryCoalesce = time.Second
+const summaryCoalesce = 3 * time.Second
 
 // Workers returns River's workers for every job kind.
 func (s *Service) Workers() *river.Workers {
