@@ -82,6 +82,7 @@ func loadClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns = 1024
 	transport.MaxIdleConnsPerHost = 1024
+	transport.MaxConnsPerHost = 1024 // beyond it requests wait, rather than churn ports
 	return &http.Client{Transport: transport, Timeout: 10 * time.Second}
 }
 
@@ -97,27 +98,47 @@ func send(client *http.Client, target string, body []byte) (bool, time.Duration)
 	return resp.StatusCode == http.StatusAccepted, time.Since(started)
 }
 
-// openLoop sends rate webhooks a second for duration, on schedule whatever
-// the answers take, so latency includes any queueing in the service.
+// openLoopSenders bounds the connections an open loop uses: enough for a
+// few thousand requests a second at tens of milliseconds each. Past that,
+// requests wait for a sender, and that wait counts in their latency.
+const openLoopSenders = 256
+
+// openLoop sends rate webhooks a second for duration, each due on schedule
+// whatever the answers take; a request's latency runs from when it was due,
+// so queueing in the service (or for a sender) shows up in it. A fixed set
+// of senders keeps the connections few, so a slow phase cannot exhaust the
+// machine's ports and fail requests for the load generator's own reasons.
 func openLoop(ctx context.Context, target string, rate int, duration time.Duration, body func(i int) []byte) loadResult {
 	client := loadClient()
 	interval := time.Second / time.Duration(rate)
 	total := int(duration / interval)
+	type shot struct {
+		i   int
+		due time.Time
+	}
+	shots := make(chan shot, total) // scheduling never waits for a sender
 	var t tally
 	var wg sync.WaitGroup
 	started := time.Now()
+	for range openLoopSenders {
+		wg.Go(func() {
+			for s := range shots {
+				accepted, _ := send(client, target, body(s.i))
+				t.recordIndex(s.i, accepted, time.Since(s.due))
+			}
+		})
+	}
 	for i := range total {
 		if ctx.Err() != nil {
 			break
 		}
-		if wait := time.Until(started.Add(time.Duration(i) * interval)); wait > 0 {
+		due := started.Add(time.Duration(i) * interval)
+		if wait := time.Until(due); wait > 0 {
 			time.Sleep(wait)
 		}
-		wg.Go(func() {
-			accepted, took := send(client, target, body(i))
-			t.recordIndex(i, accepted, took)
-		})
+		shots <- shot{i: i, due: due}
 	}
+	close(shots)
 	wg.Wait()
 	return t.done(started)
 }

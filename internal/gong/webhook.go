@@ -45,53 +45,78 @@ type metaDataProbe struct {
 // and isPrivate flags: those are rejected, so a test or private call is never
 // synced by accident.
 func ParseWebhook(body []byte) (WebhookPayload, error) {
-	var payload WebhookPayload
-	if !isJSONObject(body) {
-		return payload, fmt.Errorf("%w", ErrMalformedJSON)
-	}
-	var probe webhookProbe
-	if err := json.Unmarshal(body, &probe); err != nil {
-		return payload, malformed(err)
-	}
-	isTest, err := optionalBool("isTest", probe.IsTest)
+	probe, err := probeWebhook(body)
 	if err != nil {
-		return payload, err
+		return WebhookPayload{}, err
 	}
-	topPrivate, err := optionalBool("isPrivate", probe.IsPrivate)
-	if err != nil {
-		return payload, err
-	}
-	var callData callDataProbe
-	if err := decodeOptionalObject("callData", probe.CallData, &callData); err != nil {
-		return payload, err
-	}
-	var meta metaDataProbe
-	if err := decodeOptionalObject("callData.metaData", callData.MetaData, &meta); err != nil {
-		return payload, err
-	}
-	metaPrivate, err := optionalBool("callData.metaData.isPrivate", meta.IsPrivate)
-	if err != nil {
-		return payload, err
-	}
-	callID, err := parseCallID(meta.ID)
-	if errors.Is(err, ErrMissingCallID) && isTest {
-		err = nil // Gong's "Test now" may send an empty callData
-	}
-	if err != nil {
-		return payload, err
-	}
-
 	// The probe already vetted the syntax, so the only errors left are type
 	// mismatches in fields we do not check; Unmarshal fills in the rest.
+	var payload WebhookPayload
 	var typeErr *json.UnmarshalTypeError
 	if err := json.Unmarshal(body, &payload); err != nil && !errors.As(err, &typeErr) {
 		return WebhookPayload{}, malformed(err)
 	}
-	payload.IsTest = isTest
-	payload.IsPrivate = topPrivate
-	payload.CallData.MetaData.ID = callID
-	payload.CallData.MetaData.IsPrivate = metaPrivate || topPrivate
+	payload.IsTest = probe.isTest
+	payload.IsPrivate = probe.topPrivate
+	payload.CallData.MetaData.ID = probe.callID
+	payload.CallData.MetaData.IsPrivate = probe.metaPrivate || probe.topPrivate
 	return payload, nil
+}
+
+// ParseWebhookID checks a delivery as ParseWebhook does (it accepts and
+// rejects the same bodies) but decodes only the call id and isTest: all the
+// webhook intake needs before it stores the body.
+func ParseWebhookID(body []byte) (callID string, isTest bool, err error) {
+	probe, err := probeWebhook(body)
+	if err != nil {
+		return "", false, err
+	}
+	return probe.callID, probe.isTest, nil
+}
+
+// probed is what probeWebhook checked.
+type probed struct {
+	callID                          string
+	isTest, topPrivate, metaPrivate bool
+}
+
+// probeWebhook checks the syntax of the whole body and the fields whose
+// JSON type ParseWebhook checks itself.
+func probeWebhook(body []byte) (probed, error) {
+	var p probed
+	if !isJSONObject(body) {
+		return p, fmt.Errorf("%w", ErrMalformedJSON)
+	}
+	var probe webhookProbe
+	if err := json.Unmarshal(body, &probe); err != nil {
+		return p, malformed(err)
+	}
+	var err error
+	if p.isTest, err = optionalBool("isTest", probe.IsTest); err != nil {
+		return p, err
+	}
+	if p.topPrivate, err = optionalBool("isPrivate", probe.IsPrivate); err != nil {
+		return p, err
+	}
+	var callData callDataProbe
+	if err := decodeOptionalObject("callData", probe.CallData, &callData); err != nil {
+		return p, err
+	}
+	var meta metaDataProbe
+	if err := decodeOptionalObject("callData.metaData", callData.MetaData, &meta); err != nil {
+		return p, err
+	}
+	if p.metaPrivate, err = optionalBool("callData.metaData.isPrivate", meta.IsPrivate); err != nil {
+		return p, err
+	}
+	p.callID, err = parseCallID(meta.ID)
+	if errors.Is(err, ErrMissingCallID) && p.isTest {
+		err = nil // Gong's "Test now" may send an empty callData
+	}
+	if err != nil {
+		return probed{}, err
+	}
+	return p, nil
 }
 
 // parseCallID accepts "123" or 123 (exactly as written, never through a

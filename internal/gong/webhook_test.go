@@ -176,6 +176,12 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		payload, err := gong.ParseWebhook(body)
+		// The intake's cheaper check must accept and reject the same bodies.
+		callID, isTest, idErr := gong.ParseWebhookID(body)
+		if (err == nil) != (idErr == nil) || (err == nil && (callID != payload.CallData.MetaData.ID || isTest != payload.IsTest)) {
+			t.Fatalf("ParseWebhookID (%q, %v, %v) disagrees with ParseWebhook (%q, %v, %v)",
+				callID, isTest, idErr, payload.CallData.MetaData.ID, payload.IsTest, err)
+		}
 		if err != nil {
 			if !errors.Is(err, gong.ErrMalformedJSON) && !errors.Is(err, gong.ErrMissingCallID) && !errors.Is(err, gong.ErrInvalidCallID) {
 				t.Fatalf("error without a sentinel: %v", err)

@@ -93,24 +93,28 @@ func (in webhookIntake) reject(w http.ResponseWriter, r *http.Request, reason st
 }
 
 func (in webhookIntake) accept(w http.ResponseWriter, r *http.Request, body []byte) {
-	payload, err := gong.ParseWebhook(body)
+	// Only the id and isTest are decoded here; the workers decode the rest.
+	callID, isTest, err := gong.ParseWebhookID(body)
 	if err != nil {
 		in.metrics.webhook(resultBadRequest)
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	callID := payload.CallData.MetaData.ID
-	log := in.logger.With().Str("request_id", middleware.GetReqID(r.Context())).Str("call_id", callID).Logger()
-	if payload.IsTest {
+	// Fields go on each event, not on a child logger: nothing is built for
+	// a level that is off.
+	requestID := middleware.GetReqID(r.Context())
+	if isTest {
 		in.metrics.webhook(resultTest)
-		log.Info().Str("status", resultTest).Msg("test delivery from Gong accepted; nothing is written")
+		in.logger.Info().Str("request_id", requestID).Str("call_id", callID).Str("status", resultTest).
+			Msg("test delivery from Gong accepted; nothing is written")
 		writeJSON(w, http.StatusOK, webhookAnswer{Status: resultTest})
 		return
 	}
 	duplicate, err := in.ledger.AcceptCall(r.Context(), callID, body, in.now())
 	if err != nil {
 		in.metrics.webhook(resultUnavailable)
-		log.Error().Err(err).Msg("could not store the call; Gong or the reconciler will bring it again")
+		in.logger.Error().Str("request_id", requestID).Str("call_id", callID).Err(err).
+			Msg("could not store the call; Gong or the reconciler will bring it again")
 		writeError(w, http.StatusServiceUnavailable, "the call could not be stored; try again later")
 		return
 	}
@@ -121,6 +125,6 @@ func (in webhookIntake) accept(w http.ResponseWriter, r *http.Request, body []by
 		in.onAccepted()
 	}
 	in.metrics.webhook(status)
-	log.Info().Str("status", status).Msg("webhook accepted")
+	in.logger.Info().Str("request_id", requestID).Str("call_id", callID).Str("status", status).Msg("webhook accepted")
 	writeJSON(w, http.StatusAccepted, webhookAnswer{Status: status, CallID: callID})
 }
