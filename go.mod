@@ -2,6 +2,10 @@ module github.com/gongsync/gongsync
 
 go 1.26.8
 
+// Builds with GOTOOLCHAIN=auto (Go's default) use this patch release, which
+// has the standard-library fixes govulncheck asks for (1.26.10 and later).
+toolchain go1.26.11
+
 require (
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
