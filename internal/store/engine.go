@@ -42,6 +42,8 @@ type queue interface {
 	stop(ctx context.Context) error
 	stopNow()
 	running() bool
+	addQueue(name string, cfg river.QueueConfig) error
+	removeQueue(ctx context.Context, name string) error
 	migrateRiver(ctx context.Context) error
 	riverMigrated(ctx context.Context) (bool, error)
 }
@@ -185,6 +187,29 @@ func (q *jobQueue[TTx]) running() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.started != nil && isRunning(q.started)
+}
+
+func (q *jobQueue[TTx]) addQueue(name string, cfg river.QueueConfig) error {
+	q.mu.Lock()
+	client := q.started
+	q.mu.Unlock()
+	if client == nil {
+		return fmt.Errorf("adding queue %s: the job queue is not running", name)
+	}
+	if err := client.Queues().Add(name, cfg); err != nil {
+		return fmt.Errorf("adding queue %s: %w", name, err)
+	}
+	return nil
+}
+
+func (q *jobQueue[TTx]) removeQueue(ctx context.Context, name string) error {
+	q.mu.Lock()
+	client := q.started
+	q.mu.Unlock()
+	if client == nil || !isRunning(client) {
+		return nil
+	}
+	return client.Queues().Remove(ctx, name)
 }
 
 func isRunning[TTx any](client *river.Client[TTx]) bool {
