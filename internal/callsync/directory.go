@@ -48,7 +48,7 @@ func newDirectory(api PlanhatAPI, ttl, minRefresh time.Duration, now func() time
 
 // resolve finds the call's company. retrying says the call was unmatched
 // before, which allows a fresher index than the TTL alone would.
-func (d *directory) resolve(ctx context.Context, call gong.CallData, rules ResolveRules, retrying bool) (Resolution, error) {
+func (d *directory) resolve(ctx context.Context, call gong.CallData, rules ResolveRules, domainRules []DomainRule, retrying bool) (Resolution, error) {
 	maxAge := d.ttl
 	if retrying {
 		maxAge = d.minRefresh
@@ -72,6 +72,10 @@ func (d *directory) resolve(ctx context.Context, call gong.CallData, rules Resol
 		if found {
 			return crmMatch(company), nil
 		}
+	}
+	// A person's rule for a participant's domain comes before the vote.
+	if resolution, ok := index.resolveByRule(call, rules, domainRules); ok {
+		return resolution, nil
 	}
 	return index.resolveByDomain(call, rules, accountIDs), nil
 }

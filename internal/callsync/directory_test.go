@@ -89,7 +89,7 @@ func TestDirectoryResolve(t *testing.T) {
 			d := newDirectory(api, time.Hour, time.Minute, now)
 			call := gong.CallData{Context: accountContext(test.accounts...), Parties: test.parties}
 
-			got, err := d.resolve(context.Background(), call, ResolveRules{}, false)
+			got, err := d.resolve(context.Background(), call, ResolveRules{}, nil, false)
 			require.NoError(t, err)
 			require.NotEmpty(t, got.Candidates)
 			assert.Equal(t, got.CompanyID, got.Candidates[0].CompanyID)

@@ -363,7 +363,7 @@ type failingEnqueue struct {
 	failed bool
 }
 
-func (f *failingEnqueue) UpdateCall(ctx context.Context, from, to callsync.Call, jobs ...river.JobArgs) (callsync.Call, []callsync.JobInsert, error) {
+func (f *failingEnqueue) RecordTransition(ctx context.Context, from, to callsync.Call, event callsync.Event, jobs ...river.JobArgs) (callsync.Call, []callsync.JobInsert, error) {
 	f.mu.Lock()
 	fail := len(jobs) > 0 && !f.failed
 	f.failed = f.failed || fail
@@ -371,7 +371,7 @@ func (f *failingEnqueue) UpdateCall(ctx context.Context, from, to callsync.Call,
 	if fail {
 		return callsync.Call{}, nil, errors.New("connection reset during commit")
 	}
-	return f.Store.UpdateCall(ctx, from, to, jobs...)
+	return f.Store.RecordTransition(ctx, from, to, event, jobs...)
 }
 
 func TestNothingStrands(t *testing.T) {

@@ -53,6 +53,7 @@ func (s Status) Valid() bool {
 const (
 	MatchedByCRMID       = "crm_id"
 	MatchedByEmailDomain = "email_domain"
+	MatchedByManual      = "manual" // assigned by a person; kept on every later resync
 )
 
 // Call is one ledger row: everything gongsync knows of a call's sync.
@@ -61,7 +62,9 @@ type Call struct {
 	Status         Status
 	Payload        []byte    // the webhook body exactly as received
 	CompanyID      string    // Planhat company _id, "" when none
-	MatchedBy      string    // MatchedByCRMID, MatchedByEmailDomain or ""
+	MatchedBy      string    // MatchedByCRMID, MatchedByEmailDomain, MatchedByManual or ""
+	CompanyName    string    // the company's name when it was matched, for people
+	Title          string    // the call's title, once a worker has read the payload
 	ConversationID string    // Planhat conversation _id, "" until written
 	Attempts       int       // sync attempts so far
 	Checks         int       // summary or unmatched re-checks so far
@@ -104,6 +107,16 @@ type Store interface {
 	// to, and queues jobs, in one transaction; ErrStale when the row changed
 	// since from was read. It returns the row as written.
 	UpdateCall(ctx context.Context, from, to Call, jobs ...river.JobArgs) (Call, []JobInsert, error)
+	// RecordTransition is UpdateCall that also writes event, in the same
+	// transaction: every change of a call is on its timeline.
+	RecordTransition(ctx context.Context, from, to Call, event Event, jobs ...river.JobArgs) (Call, []JobInsert, error)
+	// AddEvent writes an event that comes with no change of the row (a
+	// duplicate delivery).
+	AddEvent(ctx context.Context, event Event) error
+	// PruneEvents deletes events older than before; it returns how many.
+	PruneEvents(ctx context.Context, before time.Time) (int, error)
+	// DomainRules returns the saved "domain → company" rules.
+	DomainRules(ctx context.Context) ([]DomainRule, error)
 	// DueForSummary returns synced calls whose NextCheckAt is at or before now, oldest due first.
 	DueForSummary(ctx context.Context, now time.Time, limit int) ([]Call, error)
 	// Stranded returns non-final calls, unchanged since before, that have no

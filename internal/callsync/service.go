@@ -22,6 +22,7 @@ type GongAPI interface {
 // PlanhatAPI is what the workers need of Planhat.
 type PlanhatAPI interface {
 	ListCompanies(ctx context.Context) ([]planhat.Company, error)
+	GetCompany(ctx context.Context, id string) (planhat.Company, error)
 	GetCompanyBySourceID(ctx context.Context, sourceID string) (planhat.Company, error)
 	ListUsers(ctx context.Context) ([]planhat.User, error)
 	ListEndusers(ctx context.Context, companyID string) ([]planhat.Enduser, error)
@@ -126,18 +127,32 @@ func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 // Resync runs a call's whole sync again from its stored payload, summary
 // included, whatever its status (DESIGN §5). A resync is never lost: when
 // the call's job is running, the call runs again once that job has ended.
+// A manual assignment is kept.
 func (s *Service) Resync(ctx context.Context, callID string) error {
+	note := &Event{Kind: EventResync, Actor: actorOf(ctx, "admin"), Message: "resync requested: the whole sync runs again from the stored payload"}
+	if err := s.requeue(ctx, callID, byResync, note, func(Call) Call { return Call{} }); err != nil {
+		return fmt.Errorf("call %s: resync: %w", callID, err)
+	}
+	return nil
+}
+
+// requeue moves a call to queued with a sync_call job, applying change to
+// the fresh row first, and makes sure the job runs soon.
+func (s *Service) requeue(ctx context.Context, callID string, by cause, note *Event, change func(Call) Call) error {
 	call, err := s.store.GetCall(ctx, callID)
 	if err != nil {
 		return err
 	}
-	_, inserted, _, err := s.transition(ctx, call, byResync, func(current Call) (Call, []river.JobArgs, bool) {
+	_, inserted, _, err := s.transition(ctx, call, by, note, func(current Call) (Call, []river.JobArgs, bool) {
 		next := current
+		if changed := change(current); changed.CompanyID != "" {
+			next.CompanyID, next.CompanyName, next.MatchedBy = changed.CompanyID, changed.CompanyName, changed.MatchedBy
+		}
 		next.Status, next.Checks, next.NextCheckAt, next.LastError = StatusQueued, 0, time.Time{}, ""
 		return next, []river.JobArgs{SyncCallArgs{CallID: current.ID}}, true
 	})
 	if err != nil {
-		return fmt.Errorf("call %s: resync: %w", callID, err)
+		return err
 	}
 	if len(inserted) == 0 || !inserted[0].Duplicate {
 		return nil
@@ -147,14 +162,14 @@ func (s *Service) Resync(ctx context.Context, callID string) error {
 	case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
 		// Backing off or snoozed: run it now.
 		if err := s.store.RunJobNow(ctx, job.ID); err != nil {
-			return fmt.Errorf("call %s: resync: %w", callID, err)
+			return err
 		}
 	case rivertype.JobStateRunning:
 		// The running job sees the change at its next transition and runs
 		// again; should it have passed its last one already, this job does.
 		rerun := SyncCallArgs{CallID: callID, AfterJob: job.ID, NotBefore: s.now().Add(max(s.settings.JobTimeout, time.Second))}
 		if err := s.store.Enqueue(ctx, rerun); err != nil {
-			return fmt.Errorf("call %s: resync: %w", callID, err)
+			return err
 		}
 	}
 	return nil

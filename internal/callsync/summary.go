@@ -92,7 +92,8 @@ func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.Cal
 	log := s.logger.With().Str("call_id", call.ID).Str("company_id", call.CompanyID).Logger()
 	now := s.now()
 	summaryHTML, ready := RenderSummary(content)
-	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	note := &Event{Kind: EventSummaryCheck, Actor: ActorSummaryPoll}
+	written, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Status != StatusSynced {
 			return current, nil, false
 		}
@@ -101,13 +102,16 @@ func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.Cal
 		case ready:
 			// The patch job owns the call now; the sweeper looks again if it never lands.
 			next.NextCheckAt = time.Time{}
+			note.Message = "Gong has the AI summary; patch queued"
 			return next, []river.JobArgs{PatchSummaryArgs{CallID: current.ID, SummaryHTML: summaryHTML}}, true
 		case now.Sub(current.ReceivedAt) >= s.settings.SummaryMaxWait:
 			next.Status, next.NextCheckAt = StatusNoSummary, time.Time{}
 			next.LastError = "Gong had no AI summary within SUMMARY_MAX_WAIT"
+			note.Message = next.LastError
 		default:
 			next.NextCheckAt = now.Add(RecheckDelay(current.Checks, s.settings.RecheckMin, s.settings.RecheckMax))
 			next.Checks++
+			note.Message = fmt.Sprintf("no AI summary yet (check %d); next check at %s", next.Checks, next.NextCheckAt.UTC().Format(time.RFC3339))
 		}
 		return next, nil, true
 	})
@@ -132,7 +136,8 @@ func (s *Service) checkSummary(ctx context.Context, call Call, content *gong.Cal
 func (s *Service) postpone(ctx context.Context, due []Call, wait time.Duration, cause error) error {
 	for _, call := range due {
 		now := s.now()
-		written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+		note := &Event{Kind: EventError, Actor: ActorSummaryPoll, Message: "summary check failed: " + cause.Error(), Detail: errorDetail(cause)}
+		written, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 			if current.Status != StatusSynced {
 				return current, nil, false
 			}
@@ -140,6 +145,7 @@ func (s *Service) postpone(ctx context.Context, due []Call, wait time.Duration, 
 			if now.Sub(current.ReceivedAt) >= s.settings.SummaryMaxWait {
 				next.Status, next.NextCheckAt = StatusNoSummary, time.Time{}
 				next.LastError = "no AI summary within SUMMARY_MAX_WAIT; last Gong error: " + cause.Error()
+				note.Message = next.LastError
 				return next, nil, true
 			}
 			delay := wait
@@ -199,7 +205,11 @@ func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSumma
 		existing = *current.Description
 	}
 	merged := MergeDescription(existing, job.Args.SummaryHTML)
+	note := &Event{Kind: EventPatch, Actor: ActorPatch, Message: "summary already in conversation " + conversationID + "; nothing to write",
+		Detail: detail(map[string]string{"conversationId": conversationID})}
 	if merged != existing {
+		note.Message = "summary merged into the description of conversation " + conversationID + " (PUT /conversations/" + conversationID + ")"
+		note.Detail = detail(map[string]any{"method": "PUT", "path": "/conversations/" + conversationID, "conversationId": conversationID, "descriptionBytes": len(merged)})
 		_, err := s.planhat.UpdateConversation(ctx, conversationID, patchOf(merged))
 		if upstream.IsNotFound(err) {
 			return s.conversationGone(ctx, log, call, conversationID)
@@ -208,7 +218,7 @@ func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSumma
 			return s.upstreamFailure(ctx, log, attemptOf(job.JobRow), call, err)
 		}
 	}
-	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	written, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Status != StatusSynced || current.ConversationID != conversationID {
 			return current, nil, false
 		}
@@ -231,7 +241,8 @@ func (w *patchSummaryWorker) Work(ctx context.Context, job *river.Job[PatchSumma
 // call goes back to queued with a sync in the same transaction, unless it
 // moved on meanwhile (a sync already running writes it then).
 func (s *Service) conversationGone(ctx context.Context, log zerolog.Logger, call Call, goneID string) error {
-	_, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	note := &Event{Kind: EventError, Actor: ActorPatch, Message: "conversation " + goneID + " was deleted in Planhat; syncing the call again"}
+	_, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Status != StatusSynced || current.ConversationID != goneID {
 			return current, nil, false
 		}

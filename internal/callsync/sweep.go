@@ -38,6 +38,11 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 // call waiting for a patch that never came gets a summary check now. It
 // returns how many calls it rescued.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
+	if pruned, err := s.store.PruneEvents(ctx, s.now().Add(-EventRetention)); err != nil {
+		s.logger.Warn().Err(err).Msg("could not prune old call events; the next sweep tries again")
+	} else if pruned > 0 {
+		s.logger.Info().Int("events", pruned).Msg("pruned call events older than 90 days")
+	}
 	stranded, err := s.store.Stranded(ctx, s.now().Add(-sweepGrace), sweepBatch)
 	if err != nil {
 		return 0, err
@@ -57,7 +62,8 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 
 func (s *Service) rescue(ctx context.Context, call Call) (bool, error) {
 	status := call.Status
-	_, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	note := &Event{Kind: EventSweep, Actor: ActorSweeper, Message: "no work was scheduled for the call (a job was discarded or lost); scheduled again"}
+	_, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Version != call.Version {
 			return current, nil, false // it moved: someone has it in hand
 		}
@@ -129,7 +135,8 @@ func (h JobFailures) discarded(ctx context.Context, job *rivertype.JobRow, reaso
 		log.Error().Err(err).Str("reason", reason).Msg("job discarded; its call could not be read (the sweeper will look again)")
 		return
 	}
-	_, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	note := &Event{Kind: EventError, Actor: ActorQueue, Message: reason, Detail: detail(map[string]any{"job": job.Kind, "jobId": job.ID, "attempt": job.Attempt})}
+	_, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Status.Final() {
 			return current, nil, false
 		}

@@ -2,6 +2,7 @@ package callsync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -39,19 +40,21 @@ func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs])
 	attempt := attemptOf(job.JobRow)
 	payload, err := gong.ParseWebhook(read.Payload)
 	if err != nil {
-		return s.conclude(ctx, log, read, StatusFailed, "stored payload unreadable: "+err.Error(), river.JobCancel(err))
+		return s.conclude(ctx, log, attempt.actor, read, StatusFailed, "stored payload unreadable: "+err.Error(), river.JobCancel(err))
 	}
 	data := payload.CallData
-	if data.MetaData.IsPrivate && !s.settings.SyncPrivateCalls {
-		return s.conclude(ctx, log, read, StatusSkipped, "private call (SYNC_PRIVATE_CALLS is false)", nil)
+	// Written with the next transition, for the console's list and search.
+	read.Title = TitleOf(data)
+	if skip, reason := s.skipped(data); skip {
+		return s.conclude(ctx, log, attempt.actor, read, StatusSkipped, reason, nil)
 	}
 
-	resolution, err := s.directory.resolve(ctx, data, s.settings.Resolve, read.Status == StatusUnmatched)
+	resolution, err := s.resolveCall(ctx, data, read)
 	if err != nil {
 		return s.upstreamFailure(ctx, log, attempt, read, err)
 	}
 	if !resolution.Matched() {
-		return s.unmatched(ctx, log, read, resolution.Reason)
+		return s.unmatched(ctx, log, read, resolution)
 	}
 	log = log.With().Str("company_id", resolution.CompanyID).Str("matched_by", resolution.MatchedBy).Logger()
 	conversation, err := s.buildConversation(ctx, data, resolution.CompanyID)
@@ -60,13 +63,14 @@ func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs])
 	}
 
 	// The attempt is on record before Planhat is written to.
-	call, _, changed, err := s.transition(ctx, read, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	matchNote := &Event{Kind: EventMatch, Message: matchMessage(resolution), Detail: matchDetail(resolution)}
+	call, _, changed, err := s.transition(ctx, read, byWorker, matchNote, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Version != read.Version {
 			return current, nil, false
 		}
 		next := current
 		next.Attempts++
-		next.CompanyID, next.MatchedBy = resolution.CompanyID, resolution.MatchedBy
+		next.CompanyID, next.MatchedBy, next.CompanyName = resolution.CompanyID, resolution.MatchedBy, resolution.CompanyName
 		return next, nil, true
 	})
 	if err != nil {
@@ -75,12 +79,13 @@ func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs])
 	if !changed {
 		return rerunIfNeeded(call)
 	}
-	conversationID, err := s.upsertConversation(ctx, call, conversation)
+	conversationID, write, err := s.upsertConversation(ctx, call, conversation)
 	if err != nil {
 		return s.upstreamFailure(ctx, log, attempt, call, err)
 	}
 	log = log.With().Str("conversation_id", conversationID).Logger()
-	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	writeNote := &Event{Kind: EventWrite, Message: write.message(conversationID, resolution), Detail: detail(write)}
+	written, _, changed, err := s.transition(ctx, call, byWorker, writeNote, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Version != call.Version {
 			// Resynced while Planhat was written: keep the conversation's id,
 			// so the run from fresh state updates it instead of creating one.
@@ -125,11 +130,14 @@ func rerunIfNeeded(fresh Call) error {
 	return nil
 }
 
-// attempt is where a job stands in its retries.
-type attempt struct{ number, max int }
+// attempt is where a job stands in its retries, and which worker runs it.
+type attempt struct {
+	number, max int
+	actor       string
+}
 
 func attemptOf(job *rivertype.JobRow) attempt {
-	return attempt{number: job.Attempt, max: job.MaxAttempts}
+	return attempt{number: job.Attempt, max: job.MaxAttempts, actor: "worker " + job.Kind}
 }
 
 func (a attempt) last() bool { return a.number >= a.max-1 }
@@ -146,10 +154,31 @@ func (s *Service) buildConversation(ctx context.Context, data gong.CallData, com
 	return BuildConversation(data, companyID, users, endusers, s.settings.Conversation), nil
 }
 
+// planhatWrite is what upsertConversation wrote, for the call's timeline.
+type planhatWrite struct {
+	Method         string `json:"method"`
+	Path           string `json:"path"`
+	ConversationID string `json:"conversationId"`
+	CompanyID      string `json:"companyId"`
+	Note           string `json:"note,omitempty"`
+}
+
+func (w planhatWrite) message(conversationID string, r Resolution) string {
+	verb := "updated"
+	if w.Method == "POST" {
+		verb = "created"
+	}
+	company := r.CompanyName
+	if company == "" {
+		company = r.CompanyID
+	}
+	return fmt.Sprintf("%s conversation %s in Planhat for %s (%s %s)", verb, conversationID, company, w.Method, w.Path)
+}
+
 // upsertConversation writes the conversation exactly once: by the id the
 // ledger knows, else by the call id as externalId (an earlier attempt, or a
 // lost ledger, may have created it), else by creating it (DESIGN §6).
-func (s *Service) upsertConversation(ctx context.Context, call Call, conversation planhat.Conversation) (string, error) {
+func (s *Service) upsertConversation(ctx context.Context, call Call, conversation planhat.Conversation) (string, planhatWrite, error) {
 	id := call.ConversationID
 	if id == "" {
 		existing, err := s.planhat.GetConversationByExternalID(ctx, call.ID)
@@ -157,55 +186,67 @@ func (s *Service) upsertConversation(ctx context.Context, call Call, conversatio
 		case err == nil:
 			id = existing.ID
 		case !upstream.IsNotFound(err):
-			return "", fmt.Errorf("call %s: looking for its conversation: %w", call.ID, err)
+			return "", planhatWrite{}, fmt.Errorf("call %s: looking for its conversation: %w", call.ID, err)
 		}
 	}
 	if id != "" {
 		updated, err := s.planhat.UpdateConversation(ctx, id, conversation)
 		if upstream.IsNotFound(err) {
 			// Deleted in Planhat since: write it anew rather than fail.
-			return s.createConversation(ctx, call, conversation)
+			created, write, err := s.createConversation(ctx, call, conversation)
+			write.Note = "conversation " + id + " was gone from Planhat"
+			return created, write, err
 		}
 		if err != nil {
-			return "", fmt.Errorf("call %s: updating conversation %s: %w", call.ID, id, err)
+			return "", planhatWrite{}, fmt.Errorf("call %s: updating conversation %s: %w", call.ID, id, err)
 		}
 		if updated.ID != "" {
 			id = updated.ID
 		}
-		return id, nil
+		return id, planhatWrite{Method: "PUT", Path: "/conversations/" + id, ConversationID: id, CompanyID: conversation.CompanyID}, nil
 	}
 	return s.createConversation(ctx, call, conversation)
 }
 
-func (s *Service) createConversation(ctx context.Context, call Call, conversation planhat.Conversation) (string, error) {
+func (s *Service) createConversation(ctx context.Context, call Call, conversation planhat.Conversation) (string, planhatWrite, error) {
+	write := planhatWrite{Method: "POST", Path: "/conversations", CompanyID: conversation.CompanyID}
 	created, err := s.planhat.CreateConversation(ctx, conversation)
 	if err != nil {
-		return "", fmt.Errorf("call %s: creating its conversation: %w", call.ID, err)
+		return "", planhatWrite{}, fmt.Errorf("call %s: creating its conversation: %w", call.ID, err)
 	}
 	if created.ID != "" {
-		return created.ID, nil
+		write.ConversationID = created.ID
+		return created.ID, write, nil
 	}
 	// An answer without the id: find what was just created.
 	found, err := s.planhat.GetConversationByExternalID(ctx, call.ID)
 	if err != nil {
-		return "", fmt.Errorf("call %s: finding the conversation just created: %w", call.ID, err)
+		return "", planhatWrite{}, fmt.Errorf("call %s: finding the conversation just created: %w", call.ID, err)
 	}
-	return found.ID, nil
+	write.ConversationID = found.ID
+	return found.ID, write, nil
 }
 
 // unmatched keeps the call and re-resolves it with backoff until
 // UNMATCHED_RETRY_FOR has passed; then it waits for a resync.
-func (s *Service) unmatched(ctx context.Context, log zerolog.Logger, read Call, reason string) error {
+func (s *Service) unmatched(ctx context.Context, log zerolog.Logger, read Call, resolution Resolution) error {
+	reason := resolution.Reason
 	now := s.now()
 	retrying := now.Sub(read.ReceivedAt) < s.settings.UnmatchedRetryFor
 	delay := RecheckDelay(read.Checks, s.settings.RecheckMin, s.settings.RecheckMax)
-	written, _, changed, err := s.transition(ctx, read, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+	note := &Event{Kind: EventMatch, Message: "unmatched: " + reason, Detail: matchDetail(resolution)}
+	if retrying {
+		note.Message += fmt.Sprintf("; resolving again in %s", delay)
+	} else {
+		note.Message += "; no more retries until a resync"
+	}
+	written, _, changed, err := s.transition(ctx, read, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Version != read.Version {
 			return current, nil, false
 		}
 		next := current
 		next.Status = StatusUnmatched
-		next.CompanyID, next.MatchedBy = "", "" // a resync may have lost the match
+		next.CompanyID, next.MatchedBy, next.CompanyName = "", "", "" // a resync may have lost the match
 		next.LastError, next.NextCheckAt = reason, time.Time{}
 		if retrying {
 			next.Checks++
@@ -234,28 +275,43 @@ func (s *Service) upstreamFailure(ctx context.Context, log zerolog.Logger, at at
 	switch upstream.KindOf(err) {
 	case upstream.KindRateLimited, upstream.KindUnavailable:
 		// Waiting spends no attempt; the caller already waited what it could.
-		return s.noteError(ctx, call, err, river.JobSnooze(upstream.RetryAfterOf(err)))
+		return s.noteError(ctx, at.actor, call, err, river.JobSnooze(upstream.RetryAfterOf(err)))
 	case upstream.KindAuth:
 		log.Error().Err(err).Msg("a credential was refused; the call waits and retries slowly")
-		return s.noteError(ctx, call, err, river.JobSnooze(s.settings.RecheckMin))
+		return s.noteError(ctx, at.actor, call, err, river.JobSnooze(s.settings.RecheckMin))
 	case upstream.KindPermanent:
-		return s.conclude(ctx, log, call, StatusFailed, err.Error(), river.JobCancel(err))
+		return s.conclude(ctx, log, at.actor, call, StatusFailed, err.Error(), river.JobCancel(err))
 	}
 	if at.last() {
 		if s.now().Sub(call.ReceivedAt) < transientRetryFor {
 			// Snoozing spends no attempt: an outage is outlasted by time, not count.
-			return s.noteError(ctx, call, err, river.JobSnooze(s.settings.RecheckMax))
+			return s.noteError(ctx, at.actor, call, err, river.JobSnooze(s.settings.RecheckMax))
 		}
-		return s.conclude(ctx, log, call, StatusFailed, err.Error(), river.JobCancel(err))
+		return s.conclude(ctx, log, at.actor, call, StatusFailed, err.Error(), river.JobCancel(err))
 	}
 	log.Warn().Err(err).Int("attempt", at.number).Msg("sync failed; retrying with backoff")
-	return s.noteError(ctx, call, err, err)
+	return s.noteError(ctx, at.actor, call, err, err)
+}
+
+// errorDetail keeps an upstream failure's parts (its answer is already
+// redacted and truncated by the upstream package) for the timeline.
+func errorDetail(err error) json.RawMessage {
+	var upstreamErr *upstream.Error
+	if !errors.As(err, &upstreamErr) {
+		return detail(map[string]string{"error": err.Error()})
+	}
+	return detail(map[string]any{
+		"api": upstreamErr.API, "method": upstreamErr.Method, "path": upstreamErr.Path,
+		"status": upstreamErr.StatusCode, "kind": upstreamErr.Kind.String(), "answer": upstreamErr.Body,
+		"retryAfter": upstreamErr.RetryAfter.String(),
+	})
 }
 
 // noteError records the last error on the call, unless it changed since the
 // job read it (then the job runs again from fresh state), and returns next.
-func (s *Service) noteError(ctx context.Context, call Call, cause, next error) error {
-	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+func (s *Service) noteError(ctx context.Context, actor string, call Call, cause, next error) error {
+	note := &Event{Kind: EventError, Actor: actor, Message: cause.Error(), Detail: errorDetail(cause)}
+	written, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Version != call.Version {
 			return current, nil, false
 		}
@@ -275,8 +331,15 @@ func (s *Service) noteError(ctx context.Context, call Call, cause, next error) e
 
 // conclude records a sync's outcome when the call is still as the job read
 // it, logs it, and returns next; a call changed meanwhile runs again instead.
-func (s *Service) conclude(ctx context.Context, log zerolog.Logger, call Call, status Status, reason string, next error) error {
-	written, _, changed, err := s.transition(ctx, call, byWorker, func(current Call) (Call, []river.JobArgs, bool) {
+func (s *Service) conclude(ctx context.Context, log zerolog.Logger, actor string, call Call, status Status, reason string, next error) error {
+	note := &Event{Kind: EventStatus, Actor: actor, Message: string(status) + ": " + reason}
+	if status == StatusFailed {
+		note.Kind = EventError
+		if cause := errors.Unwrap(next); cause != nil {
+			note.Detail = errorDetail(cause)
+		}
+	}
+	written, _, changed, err := s.transition(ctx, call, byWorker, note, func(current Call) (Call, []river.JobArgs, bool) {
 		if current.Version != call.Version {
 			return current, nil, false
 		}

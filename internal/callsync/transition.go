@@ -20,6 +20,7 @@ type cause int
 const (
 	byWorker cause = iota
 	byResync
+	byAssign
 )
 
 // maxTransitionTries bounds re-reads under contention; each try follows a
@@ -29,12 +30,18 @@ const maxTransitionTries = 16
 // ErrFinal is a worker's attempt to move a call out of a final status.
 var ErrFinal = errors.New("a final status changes only through a resync or an assignment")
 
-// transition writes decide's change to the call. A writer whose copy is
-// stale re-reads and decides again; it never overwrites. changed reports
-// whether anything was written; the row returned is the freshest known.
-func (s *Service) transition(ctx context.Context, call Call, by cause, decide decideFunc) (written Call, inserted []JobInsert, changed bool, err error) {
+// transition writes decide's change to the call, and note as its event in
+// the same transaction. A writer whose copy is stale re-reads and decides
+// again; it never overwrites. decide may fill in note (it sees the fresh
+// row); transition adds the call, the time, the statuses and, when empty,
+// the actor and kind. changed reports whether anything was written; the row
+// returned is the freshest known.
+func (s *Service) transition(ctx context.Context, call Call, by cause, note *Event, decide decideFunc) (written Call, inserted []JobInsert, changed bool, err error) {
 	ctx, cancel := ledgerContext(ctx)
 	defer cancel()
+	if note == nil {
+		note = &Event{}
+	}
 	for range maxTransitionTries {
 		next, jobs, ok := decide(call)
 		if !ok {
@@ -43,7 +50,15 @@ func (s *Service) transition(ctx context.Context, call Call, by cause, decide de
 		if err := checkTransition(call.Status, next.Status, by); err != nil {
 			return call, nil, false, fmt.Errorf("call %s: %s → %s: %w", call.ID, call.Status, next.Status, err)
 		}
-		written, inserted, err := s.store.UpdateCall(ctx, call, next, jobs...)
+		event := *note
+		event.CallID, event.At, event.FromStatus, event.ToStatus = call.ID, s.now(), call.Status, next.Status
+		if event.Kind == "" {
+			event.Kind = EventStatus
+		}
+		if event.Actor == "" {
+			event.Actor = ActorSyncCall
+		}
+		written, inserted, err := s.store.RecordTransition(ctx, call, next, event, jobs...)
 		if errors.Is(err, ErrStale) {
 			fresh, err := s.store.GetCall(ctx, call.ID)
 			if err != nil {
@@ -72,9 +87,9 @@ var workerMoves = map[Status][]Status{
 }
 
 func checkTransition(from, to Status, by cause) error {
-	if by == byResync {
+	if by == byResync || by == byAssign {
 		if to != StatusQueued {
-			return fmt.Errorf("a resync moves a call to %s only", StatusQueued)
+			return fmt.Errorf("a resync or an assignment moves a call to %s only", StatusQueued)
 		}
 		return nil
 	}

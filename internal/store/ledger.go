@@ -14,9 +14,9 @@ import (
 // payload out, since lists of up to 1,000 rows never need it.
 const (
 	callColumns = `call_id, status, payload, company_id, matched_by, conversation_id,
-		attempts, checks, last_error, received_at, updated_at, next_check_at, version`
+		attempts, checks, last_error, received_at, updated_at, next_check_at, version, title, company_name`
 	listColumns = `call_id, status, NULL, company_id, matched_by, conversation_id,
-		attempts, checks, last_error, received_at, updated_at, next_check_at, version`
+		attempts, checks, last_error, received_at, updated_at, next_check_at, version, title, company_name`
 )
 
 func scanCall(r row) (callsync.Call, error) {
@@ -28,7 +28,7 @@ func scanCall(r row) (callsync.Call, error) {
 		nextCheckAt           sql.NullInt64
 	)
 	err := r.Scan(&call.ID, &status, &call.Payload, &call.CompanyID, &call.MatchedBy, &call.ConversationID,
-		&attempts, &checks, &call.LastError, &receivedAt, &updatedAt, &nextCheckAt, &call.Version)
+		&attempts, &checks, &call.LastError, &receivedAt, &updatedAt, &nextCheckAt, &call.Version, &call.Title, &call.CompanyName)
 	if err != nil {
 		return callsync.Call{}, err
 	}

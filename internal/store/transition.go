@@ -18,6 +18,16 @@ import (
 // the same transaction. A row changed since from was read is
 // callsync.ErrStale; the caller re-reads and decides again.
 func (db *DB) UpdateCall(ctx context.Context, from, to callsync.Call, jobs ...river.JobArgs) (callsync.Call, []callsync.JobInsert, error) {
+	return db.updateCall(ctx, from, to, nil, jobs)
+}
+
+// RecordTransition is UpdateCall that also writes event to the call's
+// timeline in the same transaction.
+func (db *DB) RecordTransition(ctx context.Context, from, to callsync.Call, event callsync.Event, jobs ...river.JobArgs) (callsync.Call, []callsync.JobInsert, error) {
+	return db.updateCall(ctx, from, to, &event, jobs)
+}
+
+func (db *DB) updateCall(ctx context.Context, from, to callsync.Call, event *callsync.Event, jobs []river.JobArgs) (callsync.Call, []callsync.JobInsert, error) {
 	if !to.Status.Valid() {
 		return callsync.Call{}, nil, fmt.Errorf("call %s: unknown status %q", from.ID, to.Status)
 	}
@@ -26,15 +36,20 @@ func (db *DB) UpdateCall(ctx context.Context, from, to callsync.Call, jobs ...ri
 	err := db.engine.inTx(ctx, func(tx querier, enqueue enqueueFunc) error {
 		updated, err := tx.exec(ctx, `UPDATE calls SET status = ?, company_id = ?, matched_by = ?,
 			conversation_id = ?, attempts = ?, checks = ?, last_error = ?, updated_at = ?, next_check_at = ?,
-			version = version + 1
+			title = ?, company_name = ?, version = version + 1
 			WHERE call_id = ? AND version = ?`,
 			string(to.Status), to.CompanyID, to.MatchedBy, to.ConversationID, to.Attempts, to.Checks,
-			to.LastError, now.UnixMilli(), millisOrNull(to.NextCheckAt), from.ID, from.Version)
+			to.LastError, now.UnixMilli(), millisOrNull(to.NextCheckAt), to.Title, to.CompanyName, from.ID, from.Version)
 		if err != nil {
 			return err
 		}
 		if updated == 0 {
 			return db.staleOrMissing(ctx, tx, from.ID)
+		}
+		if event != nil {
+			if err := insertEvent(ctx, tx, *event); err != nil {
+				return err
+			}
 		}
 		inserted = inserted[:0]
 		for _, args := range jobs {
