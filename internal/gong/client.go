@@ -50,6 +50,7 @@ type ClientOptions struct {
 	DailyBudget   int                  // GONG_DAILY_BUDGET; 0 means no budget
 	BudgetStore   upstream.BudgetStore // where the day's count lives; nil: this process
 	Breaker       upstream.BreakerSettings
+	RateStore     upstream.RateStore // request slots shared by every replica; nil: this process's own
 	Metrics       *upstream.Metrics
 	Logger        zerolog.Logger
 	Now           func() time.Time // nil: time.Now
@@ -78,6 +79,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		DailyBudget:   opts.DailyBudget,
 		BudgetStore:   opts.BudgetStore,
 		Breaker:       opts.Breaker,
+		RateStore:     opts.RateStore,
 		Metrics:       opts.Metrics,
 		Logger:        opts.Logger,
 		Now:           opts.Now,
@@ -103,11 +105,21 @@ func BasicAuth(accessKey, secret string) func(*http.Request) error {
 // BudgetUsed returns how many requests today's GONG_DAILY_BUDGET has counted.
 func (c *Client) BudgetUsed() int { return c.caller.BudgetUsed() }
 
+// BudgetLeft returns the requests GONG_DAILY_BUDGET still allows today, or
+// -1 when there is no budget.
+func (c *Client) BudgetLeft(ctx context.Context) (int, error) { return c.caller.BudgetLeft(ctx) }
+
+// CircuitOpen reports whether requests to Gong wait because it keeps failing.
+func (c *Client) CircuitOpen() bool { return c.caller.CircuitOpen() }
+
 // ExtensiveOptions tune POST /v2/calls/extensive. The zero value is what the
 // sync needs: CRM context with field values, parties, and the AI summary.
 type ExtensiveOptions struct {
 	Context     string // ContextNone, ContextBasic or ContextExtended; "" means ContextExtended
 	OmitParties bool   // leave parties out (the summary poll does not need them)
+	// ContextTiming is contentSelector.contextTiming ("Now", "TimeOfCall"),
+	// sent only with ContextExtended; empty leaves Gong's default (["Now"]).
+	ContextTiming []string
 }
 
 type extensiveRequest struct {
@@ -122,6 +134,7 @@ type extensiveFilter struct {
 
 type contentSelector struct {
 	Context       string        `json:"context"`
+	ContextTiming []string      `json:"contextTiming,omitempty"`
 	ExposedFields exposedFields `json:"exposedFields"`
 }
 
@@ -175,10 +188,15 @@ func (c *Client) CallsExtensive(ctx context.Context, callIDs []string, opts Exte
 	default:
 		return nil, fmt.Errorf("gong: calls extensive: %w: context %q", upstream.ErrBadInput, opts.Context)
 	}
+	var timing []string
+	if level == ContextExtended {
+		timing = opts.ContextTiming
+	}
 	body := extensiveRequest{
 		Filter: extensiveFilter{CallIDs: ids},
 		ContentSelector: contentSelector{
-			Context: level,
+			Context:       level,
+			ContextTiming: timing,
 			ExposedFields: exposedFields{
 				Parties: !opts.OmitParties,
 				Content: contentSelected{Brief: true, KeyPoints: true, Highlights: true, CallOutcome: true},

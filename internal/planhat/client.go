@@ -29,6 +29,7 @@ type ClientOptions struct {
 	HTTPClient    *http.Client // nil: a plain client with a timeout
 	RatePerSecond float64      // PLANHAT_RATE_LIMIT; 0 means no client-side limit
 	Breaker       upstream.BreakerSettings
+	RateStore     upstream.RateStore // request slots shared by every replica; nil: this process's own
 	Metrics       *upstream.Metrics
 	Logger        zerolog.Logger
 	Now           func() time.Time // nil: time.Now
@@ -68,6 +69,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		},
 		RatePerSecond: opts.RatePerSecond,
 		Breaker:       opts.Breaker,
+		RateStore:     opts.RateStore,
 		Metrics:       opts.Metrics,
 		Logger:        opts.Logger,
 		Now:           opts.Now,

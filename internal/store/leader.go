@@ -25,13 +25,17 @@ const leaderCheckEvery = 5 * time.Second
 // replica takes the lead within leaderCheckEvery. The summary poller, the
 // sweeper and the reconciler are jobs of that queue, so they run on one
 // process at a time.
-func (db *DB) LeadQueue(ctx context.Context, queue string, workers int) error {
+// onChange, when set, learns each change of leadership.
+func (db *DB) LeadQueue(ctx context.Context, queue string, workers int, onChange func(leading bool)) error {
+	if onChange == nil {
+		onChange = func(bool) {}
+	}
 	e, ok := db.engine.(*postgresEngine)
 	if !ok {
 		if err := db.engine.addQueue(queue, river.QueueConfig{MaxWorkers: workers}); err != nil {
 			return err
 		}
-		db.logger.Info("leading: this process runs the leader-only jobs", slog.String("queue", queue))
+		onChange(true)
 		<-ctx.Done()
 		return nil
 	}
@@ -40,10 +44,11 @@ func (db *DB) LeadQueue(ctx context.Context, queue string, workers int) error {
 			if err := db.engine.addQueue(queue, river.QueueConfig{MaxWorkers: workers}); err != nil {
 				return err
 			}
-			db.logger.Info("leading: this replica runs the leader-only jobs", slog.String("queue", queue))
+			onChange(true)
 			return nil
 		})
 		if held {
+			onChange(false)
 			// Lost the lock (connection gone) or stopping: hand the jobs back.
 			removeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			if err := db.engine.removeQueue(removeCtx, queue); err != nil {

@@ -43,11 +43,11 @@ func (db *DB) ReserveSlot(ctx context.Context, api string, interval, horizon tim
 	return time.Duration(waitMillis) * time.Millisecond, false, nil
 }
 
-// PauseRate moves api's next slot to at least until, for every replica: the
-// upstream's 429 limit is per company, not per process.
-func (db *DB) PauseRate(ctx context.Context, api string, until time.Time) error {
-	_, err := db.engine.pool().exec(ctx, `INSERT INTO upstream_rate (api, next_at) VALUES (?, ?)
-		ON CONFLICT (api) DO UPDATE SET next_at = GREATEST(upstream_rate.next_at, excluded.next_at)`, api, until.UnixMilli())
+// PauseRate moves api's next slot to at least wait from now, for every
+// replica: the upstream's 429 limit is per company, not per process.
+func (db *DB) PauseRate(ctx context.Context, api string, wait time.Duration) error {
+	_, err := db.engine.pool().exec(ctx, `INSERT INTO upstream_rate (api, next_at) VALUES (?, `+nowMillis+` + ?)
+		ON CONFLICT (api) DO UPDATE SET next_at = GREATEST(upstream_rate.next_at, excluded.next_at)`, api, wait.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("%s pause: %w", api, err)
 	}

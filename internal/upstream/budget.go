@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // BudgetStore counts requests per API and UTC day. The database implements
@@ -14,6 +15,16 @@ type BudgetStore interface {
 	RefundBudget(ctx context.Context, api, day string) error
 	// BudgetUsed returns the day's count.
 	BudgetUsed(ctx context.Context, api, day string) (int, error)
+}
+
+// RateStore hands out request slots shared by every process of a
+// deployment (PostgreSQL), so RatePerSecond holds for all replicas together.
+type RateStore interface {
+	// ReserveSlot reserves the next slot, interval after the previous one,
+	// when it comes within horizon, and says how long to wait for it.
+	ReserveSlot(ctx context.Context, api string, interval, horizon time.Duration) (wait time.Duration, reserved bool, err error)
+	// PauseRate keeps every process's next slot at least wait away (a 429).
+	PauseRate(ctx context.Context, api string, wait time.Duration) error
 }
 
 // memoryBudget is a BudgetStore for one process: tests, the demo, commands

@@ -42,7 +42,10 @@ type Options struct {
 	// BudgetStore keeps the day's count where every process and restart
 	// sees it (the database); nil keeps it in this process only.
 	BudgetStore BudgetStore
-	Breaker     BreakerSettings
+	// RateStore, when set, spaces requests on slots shared by every replica
+	// instead of this process's own limiter.
+	RateStore RateStore
+	Breaker   BreakerSettings
 	Metrics     *Metrics
 	Logger      zerolog.Logger
 	Now         func() time.Time // nil: time.Now
@@ -62,6 +65,8 @@ type Caller struct {
 
 	budget      int
 	budgetStore BudgetStore
+	rateStore   RateStore
+	interval    time.Duration // between two requests; 0 means no limit
 
 	mu          sync.Mutex
 	pausedUntil time.Time // set by a 429: the limit is per company, so every request waits
@@ -106,6 +111,8 @@ func New(opts Options) (*Caller, error) {
 		now:         now,
 		budget:      opts.DailyBudget,
 		budgetStore: budgetStore,
+		rateStore:   opts.RateStore,
+		interval:    intervalOf(opts.RatePerSecond),
 	}, nil
 }
 
@@ -176,12 +183,8 @@ func (c *Caller) DoRaw(ctx context.Context, r Request, out any) ([]byte, error) 
 // handed back as an error that says how long (a job snoozes for it). done
 // must be told how the request went.
 func (c *Caller) waitTurn(ctx context.Context, r Request) (done func(error), err error) {
-	reservation := c.limiter.Reserve()
-	if delay := reservation.Delay(); delay > 0 {
-		if err := c.wait(ctx, r, delay, KindRateLimited); err != nil {
-			reservation.Cancel()
-			return nil, err
-		}
+	if err := c.takeSlot(ctx, r); err != nil {
+		return nil, err
 	}
 	day := c.now().UTC().Format(time.DateOnly)
 	if err := c.takeBudget(ctx, r, day); err != nil {
@@ -206,15 +209,55 @@ func (c *Caller) waitTurn(ctx context.Context, r Request) (done func(error), err
 	}
 }
 
+// takeSlot waits for the request's place in the per-second rate: this
+// process's limiter, or the deployment's shared slots.
+func (c *Caller) takeSlot(ctx context.Context, r Request) error {
+	if c.rateStore == nil || c.interval == 0 {
+		reservation := c.limiter.Reserve()
+		if delay := reservation.Delay(); delay > 0 {
+			if err := c.wait(ctx, r, delay, KindRateLimited); err != nil {
+				reservation.Cancel()
+				return err
+			}
+		}
+		return nil
+	}
+	delay, reserved, err := c.rateStore.ReserveSlot(ctx, c.api, c.interval, c.waitable(ctx))
+	if err != nil {
+		return c.fail(r, 0, KindTransient, nil, err)
+	}
+	if !reserved {
+		return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: KindRateLimited, RetryAfter: delay}
+	}
+	if delay > 0 {
+		return c.wait(ctx, r, delay, KindRateLimited)
+	}
+	return nil
+}
+
+// waitable is the longest wait ctx's deadline leaves room for.
+func (c *Caller) waitable(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return maxRetryAfter
+	}
+	left := time.Until(deadline)
+	return max(left-min(requestRoom, left/4), 0)
+}
+
+func intervalOf(perSecond float64) time.Duration {
+	if perSecond <= 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / perSecond)
+}
+
 // wait sleeps d when ctx's deadline leaves room for the request after it;
 // otherwise it returns an error of kind that says to come back after d.
 func (c *Caller) wait(ctx context.Context, r Request, d time.Duration, kind Kind) error {
 	// time.Until, not c.now: the deadline is wall-clock even when Now is injected.
-	if deadline, ok := ctx.Deadline(); ok {
-		left := time.Until(deadline)
-		if left-min(requestRoom, left/4) < d {
-			return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: kind, RetryAfter: d}
-		}
+	if d > c.waitable(ctx) {
+		return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: kind, RetryAfter: d}
 	}
 	if err := sleep(ctx, d); err != nil {
 		return c.fail(r, 0, KindTransient, nil, err)
@@ -326,11 +369,19 @@ func (c *Caller) failStatus(r Request, resp *http.Response, body []byte) error {
 	switch kind {
 	case KindRateLimited:
 		wait := parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		until := c.now().Add(wait)
 		c.mu.Lock()
-		if until := c.now().Add(wait); until.After(c.pausedUntil) {
+		if until.After(c.pausedUntil) {
 			c.pausedUntil = until
 		}
 		c.mu.Unlock()
+		if c.rateStore != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := c.rateStore.PauseRate(ctx, c.api, wait); err != nil {
+				c.logger.Warn().Err(err).Str("api", c.api).Msg("could not share the 429 pause with the other replicas")
+			}
+			cancel()
+		}
 		c.logger.Warn().Str("api", c.api).Dur("retry_after", wait).Msg("upstream rate limit hit; pausing every request to this API")
 		err := c.fail(r, resp.StatusCode, kind, body, nil)
 		err.(*Error).RetryAfter = wait
