@@ -44,6 +44,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /conversations/{key}", s.get(func() *collection { return &s.conversations }, "Conversation"))
 	mux.HandleFunc("POST /conversations", s.handleCreateConversation)
 	mux.HandleFunc("PUT /conversations/{id}", s.handleUpdateConversation)
+	mux.HandleFunc("PUT /conversations", s.handleBulkUpsertConversations)
 	mux.HandleFunc("DELETE /conversations/{id}", s.handleDeleteConversation)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Cannot "+r.Method+" "+r.URL.Path)

@@ -60,6 +60,15 @@ type Options struct {
 	// EmptyCreateBody answers a successful POST /conversations with no body.
 	EmptyCreateBody bool
 
+	// BulkKeysWithExternalID makes a bulk upsert's insertsKeys and
+	// updatesKeys carry externalId beside _id, as one client library shows;
+	// Planhat's docs show _id only (NOT CONFIRMED either way).
+	BulkKeysWithExternalID bool
+	// BulkMatchesExternalID makes a bulk item without _id update the
+	// conversation with its externalId (in its company) instead of creating
+	// one. Planhat documents only _id for conversations (NOT CONFIRMED).
+	BulkMatchesExternalID bool
+
 	Latency time.Duration    // added before every answer
 	Now     func() time.Time // nil: time.Now
 }
@@ -302,6 +311,7 @@ type Stats struct {
 	RequestsByRoute map[string]int
 	TooManyRequests int // 429s sent (limits and injected faults)
 	Unauthorized    int // 401s sent
+	BulkItems       int // items received by bulk upserts (PUT /conversations)
 }
 
 // Stats returns a copy of the counters.
