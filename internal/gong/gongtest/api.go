@@ -81,7 +81,7 @@ type contentSelected struct {
 
 func (s *Server) handleCallsExtensive(w http.ResponseWriter, r *http.Request) {
 	var req extensiveRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "Malformed JSON request: "+err.Error())
 		return
 	}
@@ -127,7 +127,8 @@ func (s *Server) handleCallsExtensive(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, requestID, map[string]any{"requestId": requestID, "records": records, "calls": calls})
 }
 
-// validate answers like Gong's 400 ("<field>: <problem>").
+// validate checks what the OpenAPI document cannot say, and answers like
+// Gong's 400 ("<field>: <problem>").
 func (req *extensiveRequest) validate() []string {
 	var problems []string
 	if req.Filter == nil {
@@ -147,15 +148,9 @@ func (req *extensiveRequest) validate() []string {
 			problems = append(problems, "filter."+name+": must be an ISO-8601 date and time")
 		}
 	}
-	if sel := req.ContentSelector; sel != nil {
-		switch sel.Context {
-		case "", "None", "Basic", "Extended":
-		default:
-			problems = append(problems, "contentSelector.context: must be one of None, Basic, Extended")
-		}
-		if len(sel.ContextTiming) > 0 && sel.Context != "Extended" {
-			problems = append(problems, "contentSelector.contextTiming: only with context Extended")
-		}
+	// The OpenAPI document already holds contentSelector.context to its enum.
+	if sel := req.ContentSelector; sel != nil && len(sel.ContextTiming) > 0 && sel.Context != "Extended" {
+		problems = append(problems, "contentSelector.contextTiming: only with context Extended")
 	}
 	slices.Sort(problems)
 	return problems

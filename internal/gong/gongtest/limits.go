@@ -8,8 +8,12 @@ import (
 	"github.com/gongsync/gongsync/internal/fakeapi"
 )
 
+// maxBodyBytes bounds the request bodies the fake reads.
+const maxBodyBytes = 1 << 20
+
 // gate runs before the API: it counts the request, sleeps the latency, then
-// answers an injected fault, a bad credential or an exceeded limit itself.
+// answers a request outside Gong's OpenAPI document, an injected fault, a bad
+// credential or an exceeded limit itself.
 func (s *Server) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -22,6 +26,12 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		s.mu.Unlock()
 
 		if !fakeapi.Delay(r.Context(), delay) {
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if problems, status := checkSpec(r); len(problems) > 0 {
+			s.recordSpecViolation(r, problems)
+			writeError(w, status, problems...)
 			return
 		}
 		if fault, ok := s.takeFault(r.URL.Path); ok {

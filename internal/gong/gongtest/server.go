@@ -2,7 +2,10 @@
 // tests, the demo and the benchmarks. It follows the real API (basic auth,
 // error bodies, records.cursor paging, content fields only when requested and
 // ready, 3 requests per second with 429 and Retry-After) rather than our
-// client's habits, and it can inject faults and latency.
+// client's habits, and it can inject faults and latency. Every request is
+// checked against Gong's own OpenAPI document (testdata/openapi-v2-trimmed.json);
+// one outside it is refused as Gong would refuse a malformed request, and
+// recorded, so that tests notice.
 package gongtest
 
 import (
@@ -35,6 +38,10 @@ type Options struct {
 	DailyCap        int           // requests per UTC day; 0 means no cap (Gong's is 10,000)
 	Latency         time.Duration // added before every answer
 	Now             func() time.Time
+	// AllowSpecViolations is for tests that send requests outside Gong's
+	// OpenAPI document on purpose: the fake refuses and records them either
+	// way (see SpecViolations), but NewTest then does not fail the test.
+	AllowSpecViolations bool
 }
 
 // Server is the fake Gong API. All its methods are safe for concurrent use.
@@ -58,6 +65,9 @@ type Server struct {
 	latency     time.Duration
 	pathLatency map[string]time.Duration
 	stats       Stats
+	// specViolations lists the requests refused for leaving Gong's OpenAPI
+	// document, one line per problem.
+	specViolations []string
 }
 
 // New starts a fake on a local port. Close it when done.
@@ -67,11 +77,18 @@ func New(opts Options) *Server {
 	return s
 }
 
-// NewTest starts a fake that is closed when the test ends.
+// NewTest starts a fake that is closed when the test ends. The test fails if
+// any request the fake received was outside Gong's OpenAPI document, unless
+// opts.AllowSpecViolations.
 func NewTest(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	s := New(opts)
-	tb.Cleanup(s.Close)
+	tb.Cleanup(func() {
+		s.Close()
+		if !opts.AllowSpecViolations {
+			s.failOnSpecViolations(tb)
+		}
+	})
 	return s
 }
 
