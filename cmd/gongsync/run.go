@@ -17,6 +17,7 @@ commands:
   config    print the effective settings (secrets as ***) and every invalid one
   version   print the version
   demo      run the whole job end to end against in-process fakes of Gong and Planhat
+  oauth-url print the link that connects gongsync to Gong with OAuth (GONG_OAUTH_*)
 
 Settings come from environment variables; see README.md.
 `
@@ -56,6 +57,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		_, err := fmt.Fprintln(stdout, "gongsync", version)
 		return err
+	case "oauth-url":
+		cfg, err := config.Load(getenv)
+		if err != nil {
+			return err
+		}
+		return oauthURL(ctx, cfg, stdout, stderr)
 	case "demo":
 		return demo(ctx, getenv, stdout, stderr)
 	case "healthcheck":

@@ -84,9 +84,6 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 	if err != nil {
 		return err
 	}
-	if !cfg.HasGongAccessKey() {
-		return errors.New("OAuth to Gong is not available yet: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET")
-	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	upstreamMetrics := upstream.NewMetrics(registry)
@@ -101,9 +98,14 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		return err
 	}
 
+	gongAuth, err := newGongAuth(ctx, cfg, db, registry, logger)
+	if err != nil {
+		return err
+	}
+	defer gongAuth.stop()
 	gongClient, err := gong.NewClient(gong.ClientOptions{
 		BaseURL:       cfg.GongAPIBaseURL,
-		Authorize:     gong.BasicAuth(cfg.GongAccessKey, cfg.GongAccessKeySecret),
+		Authorize:     gongAuth.authorize,
 		RatePerSecond: cfg.GongRateLimit,
 		DailyBudget:   cfg.GongDailyBudget,
 		BudgetStore:   db,
@@ -148,7 +150,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		return err
 	}
 
-	handler, err := newHandler(cfg, logger, db, service, registry, callMetrics)
+	handler, err := newHandler(cfg, logger, db, service, registry, callMetrics, gongAuth.oauth())
 	if err != nil {
 		return errors.Join(err, db.StopQueue(context.Background()))
 	}
@@ -189,7 +191,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 	return nil
 }
 
-func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, registry *prometheus.Registry, calls *callsync.Metrics) (http.Handler, error) {
+func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, registry *prometheus.Registry, calls *callsync.Metrics, oauth server.GongOAuth) (http.Handler, error) {
 	deps := server.Deps{
 		Logger:       logger,
 		Ledger:       db,
@@ -202,6 +204,7 @@ func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service 
 		MaxBodyBytes: cfg.WebhookMaxBytes,
 		AdminToken:   cfg.AdminToken,
 		OnAccepted:   func() { calls.Reached(callsync.StatusQueued) },
+		GongOAuth:    oauth,
 	}
 	if cfg.GongWebhookPublicKey != "" {
 		key, err := gong.ParsePublicKey(cfg.GongWebhookPublicKey)

@@ -32,6 +32,7 @@ type Config struct {
 	GongOAuthClientSecret string  `envconfig:"GONG_OAUTH_CLIENT_SECRET" secret:"true" desc:"OAuth app's client secret, with GONG_OAUTH_CLIENT_ID"`
 	GongOAuthAuthURL      string  `envconfig:"GONG_OAUTH_AUTH_URL" default:"https://app.gong.io/oauth2/authorize" desc:"Gong OAuth authorization endpoint"`
 	GongOAuthTokenURL     string  `envconfig:"GONG_OAUTH_TOKEN_URL" default:"https://app.gong.io/oauth2/generate-customer-token" desc:"Gong OAuth token endpoint"`
+	GongOAuthScopes       string  `envconfig:"GONG_OAUTH_SCOPES" default:"api:calls:read:basic api:calls:read:extensive api:users:read" desc:"space-separated scopes asked for when connecting with OAuth"`
 	GongRateLimit         float64 `envconfig:"GONG_RATE_LIMIT" default:"2" desc:"requests per second to Gong from one process (Gong allows 3/s per company)"`
 	GongDailyBudget       int     `envconfig:"GONG_DAILY_BUDGET" default:"5000" desc:"Gong requests per UTC day from one process (Gong allows 10,000 per company)"`
 
@@ -246,6 +247,9 @@ func (c Config) SQLitePath() (path string, ok bool) {
 func (c Config) HasGongAccessKey() bool {
 	return c.GongAccessKey != "" && c.GongAccessKeySecret != ""
 }
+
+// OAuthScopes returns GONG_OAUTH_SCOPES as a list.
+func (c Config) OAuthScopes() []string { return strings.Fields(c.GongOAuthScopes) }
 
 // HasGongOAuth reports whether both halves of the Gong OAuth client are set.
 func (c Config) HasGongOAuth() bool {

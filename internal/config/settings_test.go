@@ -118,12 +118,12 @@ func TestRedacted(t *testing.T) {
 		Description: "Planhat private-app token, sent as Authorization: Bearer",
 		Secret:      true,
 		Required:    true,
-	}, settings[15])
+	}, settings[16])
 }
 
 func TestVariables(t *testing.T) {
 	vars := Variables()
-	require.Len(t, vars, 39)
+	require.Len(t, vars, 40)
 	secret := map[string]bool{}
 	seen := map[string]bool{}
 	for _, v := range vars {

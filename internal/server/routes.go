@@ -40,8 +40,10 @@ func newRouter(deps Deps) (http.Handler, error) {
 		r.Get("/calls", handleListCalls(deps.Ledger))
 		r.Get("/calls/{callId}", handleGetCall(deps.Ledger))
 		r.Post("/calls/{callId}/resync", handleResync(deps.Resync, deps.Logger))
+		r.Post("/oauth/gong/start", handleOAuthStart(deps.GongOAuth, deps.Logger))
 	})
 
+	r.Get(OAuthCallbackPath, handleOAuthCallback(deps.GongOAuth, deps.Logger))
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})

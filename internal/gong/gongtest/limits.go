@@ -78,7 +78,7 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 func (s *Server) authorized(r *http.Request) bool {
 	key, secret, ok := r.BasicAuth()
 	if !ok {
-		return false
+		return s.bearerAuthorized(r)
 	}
 	keyOK, secretOK := fakeapi.SameSecret(key, s.accessKey), fakeapi.SameSecret(secret, s.accessKeySecret)
 	return keyOK && secretOK
