@@ -223,4 +223,3 @@ func TestOAuthURLCommandNeedsClient(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "GONG_OAUTH_CLIENT_ID")
 }
-

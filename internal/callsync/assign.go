@@ -46,3 +46,16 @@ func (s *Service) Assign(ctx context.Context, callID, companyID string) (planhat
 	}
 	return company, nil
 }
+
+// Company returns a Planhat company by id, or ErrUnknownCompany.
+func (s *Service) Company(ctx context.Context, companyID string) (planhat.Company, error) {
+	companyID = strings.TrimSpace(companyID)
+	if companyID == "" {
+		return planhat.Company{}, ErrUnknownCompany
+	}
+	company, err := s.planhat.GetCompany(ctx, companyID)
+	if upstream.IsNotFound(err) {
+		return planhat.Company{}, fmt.Errorf("company %q: %w", companyID, ErrUnknownCompany)
+	}
+	return company, err
+}

@@ -3,6 +3,7 @@ package callsync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -104,4 +105,22 @@ func matchDetail(r Resolution) json.RawMessage {
 func (s *Service) RecordDuplicate(ctx context.Context, callID string) error {
 	return s.store.AddEvent(ctx, Event{CallID: callID, At: s.now(), Kind: EventDuplicate, Actor: ActorWebhook,
 		Message: "delivered again; answered duplicate, nothing changed"})
+}
+
+// CallQuery selects a page of the console's calls list, newest first.
+type CallQuery struct {
+	Status Status // "" is every status
+	Search string // a call id or company id, or part of a title or company name
+	After  string // the cursor of the last row of the previous page; "" is the first page
+	Limit  int
+}
+
+// ErrBadCursor is a page cursor that the store did not write.
+var ErrBadCursor = errors.New("not a page cursor")
+
+// DayCount is how many calls that arrived on Day (UTC) are in Status now.
+type DayCount struct {
+	Day    time.Time // midnight UTC
+	Status Status
+	Calls  int
 }

@@ -34,7 +34,7 @@ func (SweepArgs) Kind() string { return "sweep" }
 
 // InsertOpts keep at most one sweep waiting or running.
 func (SweepArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingStates}}
+	return river.InsertOpts{Queue: LeaderQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingStates}}
 }
 
 // LeaderQueue is the queue of the leader-only jobs (summary_poll, sweep,
@@ -51,7 +51,7 @@ func (SummaryPollArgs) Kind() string { return "summary_poll" }
 // InsertOpts keep at most one poll waiting or running; syncs that finish
 // while one is scheduled are covered by it, which is what batches them.
 func (SummaryPollArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingStates}}
+	return river.InsertOpts{Queue: LeaderQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingStates}}
 }
 
 // liveStates are the job states in which a second job for the same call would

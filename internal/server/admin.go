@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -78,17 +79,25 @@ func handleListCalls(ledger Ledger) http.HandlerFunc {
 	}
 }
 
-func handleGetCall(ledger Ledger) http.HandlerFunc {
+func handleGetCall(ledger Ledger, events func(ctx context.Context, callID string) ([]callsync.Event, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		call, err := ledger.GetCall(r.Context(), chi.URLParam(r, "callId"))
 		switch {
 		case errors.Is(err, callsync.ErrNotFound):
 			writeError(w, http.StatusNotFound, "call not found")
+			return
 		case err != nil:
 			writeError(w, http.StatusServiceUnavailable, "the ledger could not be read")
-		default:
-			writeJSON(w, http.StatusOK, viewOf(call))
+			return
 		}
+		var recorded []callsync.Event
+		if events != nil {
+			if recorded, err = events(r.Context(), call.ID); err != nil {
+				writeError(w, http.StatusServiceUnavailable, "the call's events could not be read")
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, callWithEvents{callView: viewOf(call), Events: timeline(call, recorded)})
 	}
 }
 

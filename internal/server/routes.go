@@ -20,6 +20,7 @@ func newRouter(deps Deps) (http.Handler, error) {
 	r.Use(recoverPanics(deps.Logger))
 
 	intake := webhookIntake{ledger: deps.Ledger, logger: deps.Logger, metrics: deps.Metrics, maxBytes: deps.MaxBodyBytes, now: deps.Now, onAccepted: deps.OnAccepted}
+	intake.onDuplicate = recordDuplicate(deps.Console.Operator, deps.Logger)
 	r.Post("/webhooks/gong/{key}", intake.withURLKey(deps.WebhookKey))
 	var verifier *gong.JWTVerifier
 	if deps.WebhookPublicKey != nil {
@@ -36,14 +37,30 @@ func newRouter(deps Deps) (http.Handler, error) {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(deps.Gatherer, promhttp.HandlerOpts{}))
 
 	r.Route("/admin", func(r chi.Router) {
-		r.Use(requireAdminToken(deps.AdminToken))
-		r.Get("/calls", handleListCalls(deps.Ledger))
-		r.Get("/calls/{callId}", handleGetCall(deps.Ledger))
-		r.Post("/calls/{callId}/resync", handleResync(deps.Resync, deps.Logger))
-		r.Post("/oauth/gong/start", handleOAuthStart(deps.GongOAuth, deps.Logger))
-	})
+		// The operator console (HTML): its own cookie session, not the Bearer token.
+		console := consolePage(deps.Console.Handler, deps.AdminToken)
+		r.Get("/", console)
+		r.Get("/login", console)
+		r.Post("/login", console)
+		r.Post("/logout", console)
+		r.Get("/ui/*", console)
+		r.Post("/ui/*", console)
 
+		// The admin API (JSON, Bearer ADMIN_TOKEN).
+		r.Group(func(r chi.Router) {
+			r.Use(requireAdminToken(deps.AdminToken))
+			r.Get("/calls", handleListCalls(deps.Ledger))
+			r.Get("/calls/{callId}", handleGetCall(deps.Ledger, deps.Console.Events))
+			r.Post("/calls/{callId}/resync", handleResync(deps.Resync, deps.Logger))
+			r.Post("/calls/{callId}/assign", handleAssign(deps.Console.Operator, deps.Logger))
+			r.Post("/explain", handleExplain(deps.Console.Operator, deps.MaxBodyBytes))
+			r.Post("/backfill", handleStartBackfill(deps.Backfills, deps.Logger))
+			r.Get("/backfill/{backfillId}", handleGetBackfill(deps.Backfills))
+			r.Post("/oauth/gong/start", handleOAuthStart(deps.GongOAuth, deps.Logger))
+		})
+	})
 	r.Get(OAuthCallbackPath, handleOAuthCallback(deps.GongOAuth, deps.Logger))
+
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")
 	})

@@ -45,6 +45,9 @@ type Deps struct {
 	AdminToken       string    // enables /admin/*
 	OnAccepted       func()    // called for each newly queued call (metrics)
 	GongOAuth        GongOAuth // enables /admin/oauth/gong/start and /oauth/gong/callback
+	Backfills        Backfills // POST /admin/backfill, GET /admin/backfill/{backfillId}; nil: unavailable
+
+	Console ConsoleDeps // the operator console, call events, explain and assign (operator.go)
 
 	Now func() time.Time
 }

@@ -12,17 +12,9 @@ import (
 	"github.com/gongsync/gongsync/internal/callsync"
 )
 
-// CallQuery selects a page of the console's calls list, newest first.
-type CallQuery struct {
-	Status callsync.Status // "" is every status
-	Search string          // a call id, or part of a title or company name (or a company id)
-	After  string          // the cursor of the last row of the previous page; "" is the first page
-	Limit  int
-}
-
 // CallPage returns one page of calls (payload left out) and the cursor of
 // the next page, "" when this is the last.
-func (db *DB) CallPage(ctx context.Context, q CallQuery) ([]callsync.Call, string, error) {
+func (db *DB) CallPage(ctx context.Context, q callsync.CallQuery) ([]callsync.Call, string, error) {
 	limit := min(max(q.Limit, 1), 200)
 	var (
 		where []string
@@ -40,7 +32,7 @@ func (db *DB) CallPage(ctx context.Context, q CallQuery) ([]callsync.Call, strin
 	if q.After != "" {
 		receivedAt, callID, ok := parseCursor(q.After)
 		if !ok {
-			return nil, "", fmt.Errorf("listing calls: %w", ErrBadCursor)
+			return nil, "", fmt.Errorf("listing calls: %w", callsync.ErrBadCursor)
 		}
 		where = append(where, `(received_at < ? OR (received_at = ? AND call_id < ?))`)
 		args = append(args, receivedAt, receivedAt, callID)
@@ -64,9 +56,6 @@ func (db *DB) CallPage(ctx context.Context, q CallQuery) ([]callsync.Call, strin
 	return calls, next, nil
 }
 
-// ErrBadCursor is a page cursor that this store did not write.
-var ErrBadCursor = errors.New("not a page cursor")
-
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func parseCursor(cursor string) (int64, string, bool) {
@@ -75,16 +64,9 @@ func parseCursor(cursor string) (int64, string, bool) {
 	return receivedAt, callID, ok && err == nil && callID != ""
 }
 
-// DayCount is how many calls that arrived on Day (UTC) are in Status now.
-type DayCount struct {
-	Day    time.Time // midnight UTC
-	Status callsync.Status
-	Calls  int
-}
-
 // CallsPerDay counts the calls received on each UTC day from since's day
 // on, by their status now.
-func (db *DB) CallsPerDay(ctx context.Context, since time.Time) ([]DayCount, error) {
+func (db *DB) CallsPerDay(ctx context.Context, since time.Time) ([]callsync.DayCount, error) {
 	since = since.UTC().Truncate(24 * time.Hour)
 	const day = int64(24 * time.Hour / time.Millisecond)
 	rows, err := db.engine.pool().query(ctx, `SELECT (received_at - ?) / ? AS d, status, COUNT(*) FROM calls
@@ -94,7 +76,7 @@ func (db *DB) CallsPerDay(ctx context.Context, since time.Time) ([]DayCount, err
 		return nil, fmt.Errorf("counting calls per day: %w", err)
 	}
 	defer rows.Close()
-	var counts []DayCount
+	var counts []callsync.DayCount
 	for rows.Next() {
 		var (
 			d, n   int64
@@ -103,7 +85,7 @@ func (db *DB) CallsPerDay(ctx context.Context, since time.Time) ([]DayCount, err
 		if err := rows.Scan(&d, &status, &n); err != nil {
 			return nil, fmt.Errorf("counting calls per day: %w", err)
 		}
-		counts = append(counts, DayCount{Day: since.Add(time.Duration(d) * 24 * time.Hour), Status: callsync.Status(status), Calls: int(n)})
+		counts = append(counts, callsync.DayCount{Day: since.Add(time.Duration(d) * 24 * time.Hour), Status: callsync.Status(status), Calls: int(n)})
 	}
 	return counts, rows.Err()
 }

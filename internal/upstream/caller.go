@@ -46,9 +46,9 @@ type Options struct {
 	// instead of this process's own limiter.
 	RateStore RateStore
 	Breaker   BreakerSettings
-	Metrics     *Metrics
-	Logger      zerolog.Logger
-	Now         func() time.Time // nil: time.Now
+	Metrics   *Metrics
+	Logger    zerolog.Logger
+	Now       func() time.Time // nil: time.Now
 }
 
 // Caller sends JSON requests to one API within its limits.

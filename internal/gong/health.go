@@ -1,0 +1,7 @@
+package gong
+
+import "github.com/gongsync/gongsync/internal/upstream"
+
+// Upstream is the client's request side, for the console's health view
+// (circuit, 429 pause, daily budget).
+func (c *Client) Upstream() *upstream.Caller { return c.caller }
