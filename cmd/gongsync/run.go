@@ -16,8 +16,10 @@ commands:
   migrate   apply database migrations and exit
   config    print the effective settings (secrets as ***) and every invalid one
   version   print the version
+  backfill  --from DATE --to DATE [--dry-run]: sync the calls Gong has for a range; resumable
   demo      run the whole job end to end against in-process fakes of Gong and Planhat
   explain   FILE|-: how a webhook payload would be matched to a Planhat company, and why; writes nothing
+  oauth-url print the link that connects gongsync to Gong with OAuth (GONG_OAUTH_*)
 
 Settings come from environment variables; see README.md.
 `
@@ -33,6 +35,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	command := "serve"
 	if len(args) > 0 {
 		command = args[0]
+	}
+	if command == "backfill" {
+		return backfillCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if command == "explain" {
 		return explainCommand(ctx, args[1:], getenv, stdout, stderr)
@@ -60,6 +65,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		_, err := fmt.Fprintln(stdout, "gongsync", version)
 		return err
+	case "oauth-url":
+		cfg, err := config.Load(getenv)
+		if err != nil {
+			return err
+		}
+		return oauthURL(ctx, cfg, stdout, stderr)
 	case "demo":
 		return demo(ctx, getenv, stdout, stderr)
 	case "healthcheck":

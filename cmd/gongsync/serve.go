@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,29 @@ const (
 func queueWorkers(cfg config.Config) int {
 	perSecond := max(cfg.PlanhatRateLimit, cfg.GongRateLimit)
 	return min(max(int(math.Ceil(2*perSecond)), 2), 32)
+}
+
+// leaderWorkers run the leader-only jobs: a summary poll and a sweep or a
+// reconciliation at once.
+const leaderWorkers = 2
+
+// riverClientID names this process among the queue's workers (River records
+// it on every job it works): host and process id.
+func riverClientID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "gongsync"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// sharedRate is the database's request slots when several replicas share it
+// (PostgreSQL); one process on SQLite keeps its own.
+func sharedRate(db *store.DB) upstream.RateStore {
+	if db.SharesRate() {
+		return db
+	}
+	return nil
 }
 
 // fetchPollInterval bounds how long a queued job waits to be picked up where
@@ -84,9 +108,6 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 	if err != nil {
 		return err
 	}
-	if !cfg.HasGongAccessKey() {
-		return errors.New("OAuth to Gong is not available yet: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET")
-	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	upstreamMetrics := upstream.NewMetrics(registry)
@@ -101,12 +122,18 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		return err
 	}
 
+	gongAuth, err := newGongAuth(ctx, cfg, db, registry, logger)
+	if err != nil {
+		return err
+	}
+	defer gongAuth.stop()
 	gongClient, err := gong.NewClient(gong.ClientOptions{
 		BaseURL:       cfg.GongAPIBaseURL,
-		Authorize:     gong.BasicAuth(cfg.GongAccessKey, cfg.GongAccessKeySecret),
+		Authorize:     gongAuth.authorize,
 		RatePerSecond: cfg.GongRateLimit,
 		DailyBudget:   cfg.GongDailyBudget,
 		BudgetStore:   db,
+		RateStore:     sharedRate(db),
 		Metrics:       upstreamMetrics,
 		Logger:        logger,
 	})
@@ -117,6 +144,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		BaseURL:       cfg.PlanhatAPIBaseURL,
 		Token:         cfg.PlanhatAPIToken,
 		RatePerSecond: cfg.PlanhatRateLimit,
+		RateStore:     sharedRate(db),
 		Metrics:       upstreamMetrics,
 		Logger:        logger,
 	})
@@ -132,11 +160,19 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		Logger:   logger,
 		Metrics:  callMetrics,
 	})
+	registry.MustRegister(store.NewCollector(db, gongClient.BudgetLeft))
+	catchUp, err := newCatchUp(cfg, db, service, gongClient, planhatClient, registry, logger)
+	if err != nil {
+		return err
+	}
+	workers := service.Workers()
+	catchUp.AddWorkers(workers)
 	err = db.StartQueue(ctx, &river.Config{
+		ID:                   riverClientID(),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: queueWorkers(cfg)}},
-		Workers:              service.Workers(),
+		Workers:              workers,
 		ErrorHandler:         service.ErrorHandler(),
-		PeriodicJobs:         service.PeriodicJobs(),
+		PeriodicJobs:         append(service.PeriodicJobs(), catchUp.PeriodicJobs()...),
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		MaxAttempts:          callsync.MaxAttempts,
@@ -148,11 +184,35 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 		return err
 	}
 
+	// The leader-only jobs (summary poll, sweep, reconcile) run on one
+	// replica; a follower takes over when the leader's session ends.
+	leadCtx, stopLeading := context.WithCancel(context.WithoutCancel(ctx))
+	leading := make(chan struct{})
+	go func() {
+		defer close(leading)
+		err := db.LeadQueue(leadCtx, callsync.LeaderQueue, leaderWorkers, func(lead bool) {
+			if lead {
+				logger.Info().Str("river_id", riverClientID()).Msg("leading: this process runs the summary poller, the sweeper and the reconciler")
+			} else {
+				logger.Warn().Msg("no longer leading: another replica runs the leader-only jobs")
+			}
+		})
+		if err != nil {
+			logger.Error().Err(err).Msg("leader election stopped; this process runs no leader-only jobs")
+		}
+	}()
+	defer func() {
+		stopLeading()
+		<-leading
+	}()
+
+	backfills := newBackfillLauncher(ctx, catchUp, logger)
+	defer backfills.wait() // before the database closes
 	consoleDeps, err := consoleDeps(cfg, logger, db, service, gongClient, planhatClient)
 	if err != nil {
 		return errors.Join(err, db.StopQueue(context.Background()))
 	}
-	handler, err := newHandler(cfg, logger, db, service, registry, callMetrics, consoleDeps)
+	handler, err := newHandler(cfg, logger, db, service, registry, callMetrics, gongAuth.oauth(), backfills, consoleDeps)
 	if err != nil {
 		return errors.Join(err, db.StopQueue(context.Background()))
 	}
@@ -193,7 +253,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 	return nil
 }
 
-func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, registry *prometheus.Registry, calls *callsync.Metrics, console server.ConsoleDeps) (http.Handler, error) {
+func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, registry *prometheus.Registry, calls *callsync.Metrics, oauth server.GongOAuth, backfills server.Backfills, console server.ConsoleDeps) (http.Handler, error) {
 	deps := server.Deps{
 		Logger:       logger,
 		Ledger:       db,
@@ -206,6 +266,8 @@ func newHandler(cfg config.Config, logger zerolog.Logger, db *store.DB, service 
 		MaxBodyBytes: cfg.WebhookMaxBytes,
 		AdminToken:   cfg.AdminToken,
 		OnAccepted:   func() { calls.Reached(callsync.StatusQueued) },
+		GongOAuth:    oauth,
+		Backfills:    backfills,
 		Console:      console,
 	}
 	if cfg.GongWebhookPublicKey != "" {

@@ -54,8 +54,12 @@ func newRouter(deps Deps) (http.Handler, error) {
 			r.Post("/calls/{callId}/resync", handleResync(deps.Resync, deps.Logger))
 			r.Post("/calls/{callId}/assign", handleAssign(deps.Console.Operator, deps.Logger))
 			r.Post("/explain", handleExplain(deps.Console.Operator, deps.MaxBodyBytes))
+			r.Post("/backfill", handleStartBackfill(deps.Backfills, deps.Logger))
+			r.Get("/backfill/{backfillId}", handleGetBackfill(deps.Backfills))
+			r.Post("/oauth/gong/start", handleOAuthStart(deps.GongOAuth, deps.Logger))
 		})
 	})
+	r.Get(OAuthCallbackPath, handleOAuthCallback(deps.GongOAuth, deps.Logger))
 
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not found")

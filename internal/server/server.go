@@ -42,8 +42,10 @@ type Deps struct {
 	WebhookPublicKey *rsa.PublicKey // with PublicURL, enables POST /webhooks/gong
 	PublicURL        string
 	MaxBodyBytes     int64
-	AdminToken       string // enables /admin/*
-	OnAccepted       func() // called for each newly queued call (metrics)
+	AdminToken       string    // enables /admin/*
+	OnAccepted       func()    // called for each newly queued call (metrics)
+	GongOAuth        GongOAuth // enables /admin/oauth/gong/start and /oauth/gong/callback
+	Backfills        Backfills // POST /admin/backfill, GET /admin/backfill/{backfillId}; nil: unavailable
 
 	Console ConsoleDeps // the operator console, call events, explain and assign (operator.go)
 
