@@ -82,7 +82,7 @@ func TestTwoReplicas(t *testing.T) {
 
 	t.Run("LeaderOnlyJobsRanOnTheLeader", func(t *testing.T) {
 		db := openSQL(t, databaseURL)
-		rows, err := db.Query(`SELECT DISTINCT kind, jsonb_array_elements_text(attempted_by) FROM river_job
+		rows, err := db.Query(`SELECT DISTINCT kind, unnest(attempted_by) FROM river_job
 			WHERE kind IN ('summary_poll', 'sweep', 'reconcile') AND attempted_by IS NOT NULL`)
 		require.NoError(t, err)
 		defer rows.Close()
