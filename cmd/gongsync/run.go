@@ -20,6 +20,7 @@ commands:
   demo      run the whole job end to end against in-process fakes of Gong and Planhat
   explain   FILE|-: how a webhook payload would be matched to a Planhat company, and why; writes nothing
   oauth-url print the link that connects gongsync to Gong with OAuth (GONG_OAUTH_*)
+  healthcheck  exit 0 when this host's gongsync answers /readyz with 200 (for container health checks)
 
 Settings come from environment variables; see README.md.
 `

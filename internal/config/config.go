@@ -33,12 +33,12 @@ type Config struct {
 	GongOAuthAuthURL      string  `envconfig:"GONG_OAUTH_AUTH_URL" default:"https://app.gong.io/oauth2/authorize" desc:"Gong OAuth authorization endpoint"`
 	GongOAuthTokenURL     string  `envconfig:"GONG_OAUTH_TOKEN_URL" default:"https://app.gong.io/oauth2/generate-customer-token" desc:"Gong OAuth token endpoint"`
 	GongOAuthScopes       string  `envconfig:"GONG_OAUTH_SCOPES" default:"api:calls:read:basic api:calls:read:extensive api:users:read" desc:"space-separated scopes asked for when connecting with OAuth"`
-	GongRateLimit         float64 `envconfig:"GONG_RATE_LIMIT" default:"2" desc:"requests per second to Gong from one process (Gong allows 3/s per company)"`
-	GongDailyBudget       int     `envconfig:"GONG_DAILY_BUDGET" default:"5000" desc:"Gong requests per UTC day from one process (Gong allows 10,000 per company)"`
+	GongRateLimit         float64 `envconfig:"GONG_RATE_LIMIT" default:"2" desc:"requests per second to Gong from the whole deployment (Gong allows 3/s per company)"`
+	GongDailyBudget       int     `envconfig:"GONG_DAILY_BUDGET" default:"5000" desc:"Gong requests per UTC day from the whole deployment, kept in the database (Gong allows 10,000 per company)"`
 
 	PlanhatAPIBaseURL        string  `envconfig:"PLANHAT_API_BASE_URL" default:"https://api.planhat.com" desc:"Planhat API base; regional hosts exist (api-eu, api-us4, …)"`
 	PlanhatAPIToken          string  `envconfig:"PLANHAT_API_TOKEN" required:"true" secret:"true" desc:"Planhat private-app token, sent as Authorization: Bearer"`
-	PlanhatRateLimit         float64 `envconfig:"PLANHAT_RATE_LIMIT" default:"3" desc:"requests per second to Planhat (soft quota 200/min)"`
+	PlanhatRateLimit         float64 `envconfig:"PLANHAT_RATE_LIMIT" default:"3" desc:"requests per second to Planhat from the whole deployment (soft quota 200/min)"`
 	PlanhatConversationType  string  `envconfig:"PLANHAT_CONVERSATION_TYPE" default:"Gong Call" desc:"conversation type; must exist in Planhat, or Planhat stores it as note"`
 	PlanhatFieldGongURL      string  `envconfig:"PLANHAT_FIELD_GONG_URL" default:"Gong URL" desc:"conversation custom field (type url) for the call's Gong link"`
 	PlanhatFieldCallDuration string  `envconfig:"PLANHAT_FIELD_CALL_DURATION" default:"Call Duration" desc:"conversation custom field (type number) for the call's length in minutes"`
