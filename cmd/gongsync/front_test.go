@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,6 +112,3 @@ func (f *front) createdAt() map[string]time.Time {
 	return out
 }
 
-func isConversationWrite(method, path string) bool {
-	return (method == http.MethodPost || method == http.MethodPut) && strings.HasPrefix(path, "/conversations")
-}

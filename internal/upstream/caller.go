@@ -394,10 +394,6 @@ func (c *Caller) failStatus(r Request, resp *http.Response, body []byte) error {
 	return c.fail(r, resp.StatusCode, kind, body, nil)
 }
 
-func (c *Caller) rateLimited(r Request, wait time.Duration) error {
-	return &Error{API: c.api, Method: r.Method, Path: r.Path, Kind: KindRateLimited, RetryAfter: wait}
-}
-
 func (c *Caller) fail(r Request, status int, kind Kind, body []byte, err error) error {
 	return &Error{API: c.api, Method: r.Method, Path: r.Path, StatusCode: status, Kind: kind, Body: truncate(body), Err: err}
 }
