@@ -133,13 +133,14 @@ func (c *Caller) Do(ctx context.Context, r Request, out any) error {
 
 // DoRaw is Do that also returns the raw 2xx body.
 func (c *Caller) DoRaw(ctx context.Context, r Request, out any) ([]byte, error) {
-	done, err := c.waitTurn(ctx, r)
+	// Built first: a request that cannot be authorized (OAuth not
+	// connected) is refused before it takes a slot or the day's budget.
+	req, err := c.newRequest(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.newRequest(ctx, r)
+	done, err := c.waitTurn(ctx, r)
 	if err != nil {
-		done(nil)
 		return nil, err
 	}
 	started := c.now()

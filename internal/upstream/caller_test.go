@@ -581,3 +581,14 @@ func TestNewRejectsRelativeBaseURL(t *testing.T) {
 	_, err := New(Options{API: "planhat", BaseURL: "api.planhat.com"})
 	require.Error(t, err)
 }
+
+func TestUnauthorizableRequestSpendsNoBudget(t *testing.T) {
+	server := newTestServer(t, ok)
+	c := newCaller(t, server.URL, func(o *Options) {
+		o.DailyBudget = 5
+		o.Authorize = func(*http.Request) error { return errors.New("not connected to Gong yet") }
+	})
+	requireKind(t, KindAuth, c.Do(context.Background(), get("/x"), nil))
+	assert.Zero(t, c.BudgetUsed(), "a request that could not be authorized was never sent")
+	assert.Zero(t, server.requests.Load())
+}
