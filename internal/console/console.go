@@ -23,7 +23,7 @@ type Ledger interface {
 	CallEvents(ctx context.Context, callID string) ([]callsync.Event, error)
 	CallPage(ctx context.Context, q callsync.CallQuery) ([]callsync.Call, string, error)
 	CallsPerDay(ctx context.Context, since time.Time) ([]callsync.DayCount, error)
-	CountByStatus(ctx context.Context) (map[callsync.Status]int, error)
+	StatusCounts(ctx context.Context) (map[callsync.Status]int, error)
 	OldestOpenCall(ctx context.Context) (time.Time, bool, error)
 	DomainRules(ctx context.Context) ([]callsync.DomainRule, error)
 	SaveDomainRule(ctx context.Context, rule callsync.DomainRule) error

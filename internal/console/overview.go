@@ -45,7 +45,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	now := c.Now().UTC()
 	today := now.Truncate(24 * time.Hour)
 	since := today.Add(-(chartDays - 1) * 24 * time.Hour)
-	all, err := c.Ledger.CountByStatus(ctx)
+	all, err := c.Ledger.StatusCounts(ctx)
 	if err != nil {
 		c.fail(w, r, http.StatusServiceUnavailable, "The ledger could not be read.")
 		return

@@ -65,29 +65,39 @@ func parseCursor(cursor string) (int64, string, bool) {
 }
 
 // CallsPerDay counts the calls received on each UTC day from since's day
-// on, by their status now.
+// to today, by their status now. One index range count per day and status
+// (calls_status_received_at): far cheaper than grouping a week of rows.
 func (db *DB) CallsPerDay(ctx context.Context, since time.Time) ([]callsync.DayCount, error) {
 	since = since.UTC().Truncate(24 * time.Hour)
-	const day = int64(24 * time.Hour / time.Millisecond)
-	rows, err := db.engine.pool().query(ctx, `SELECT (received_at - ?) / ? AS d, status, COUNT(*) FROM calls
-		WHERE received_at >= ? GROUP BY (received_at - ?) / ?, status`,
-		since.UnixMilli(), day, since.UnixMilli(), since.UnixMilli(), day)
-	if err != nil {
-		return nil, fmt.Errorf("counting calls per day: %w", err)
-	}
-	defer rows.Close()
 	var counts []callsync.DayCount
-	for rows.Next() {
-		var (
-			d, n   int64
-			status string
-		)
-		if err := rows.Scan(&d, &status, &n); err != nil {
-			return nil, fmt.Errorf("counting calls per day: %w", err)
+	for day := since; !day.After(db.now()); day = day.Add(24 * time.Hour) {
+		for _, status := range callsync.Statuses {
+			var n int64
+			err := db.engine.pool().queryRow(ctx, `SELECT COUNT(*) FROM calls WHERE status = ? AND received_at >= ? AND received_at < ?`,
+				string(status), day.UnixMilli(), day.Add(24*time.Hour).UnixMilli()).Scan(&n)
+			if err != nil {
+				return nil, fmt.Errorf("counting calls per day: %w", err)
+			}
+			if n > 0 {
+				counts = append(counts, callsync.DayCount{Day: day, Status: status, Calls: int(n)})
+			}
 		}
-		counts = append(counts, callsync.DayCount{Day: since.Add(time.Duration(d) * 24 * time.Hour), Status: callsync.Status(status), Calls: int(n)})
 	}
-	return counts, rows.Err()
+	return counts, nil
+}
+
+// StatusCounts returns how many calls are in each status: one index range
+// count per status, which reads the index only.
+func (db *DB) StatusCounts(ctx context.Context) (map[callsync.Status]int, error) {
+	counts := make(map[callsync.Status]int, len(callsync.Statuses))
+	for _, status := range callsync.Statuses {
+		var n int64
+		if err := db.engine.pool().queryRow(ctx, `SELECT COUNT(*) FROM calls WHERE status = ?`, string(status)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("counting calls: %w", err)
+		}
+		counts[status] = int(n)
+	}
+	return counts, nil
 }
 
 // CreateSession stores a console sign-in by the hash of its cookie, and
