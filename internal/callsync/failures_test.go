@@ -125,3 +125,22 @@ func TestKillOnTheLastAttemptIsRescuedBySweeper(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, rescued, "a call with work in hand is left alone")
 }
+
+func TestResyncWhileRiverRunsTheJob(t *testing.T) {
+	r := newRig(t)
+	r.startQueue(5, 30*time.Second)
+	arrived, release := r.planhatGate.Hold("POST /conversations")
+	r.accept("9303")
+	waitFor(t, arrived, "the sync's create")
+
+	// The job is running in River: the resync's own job is a duplicate of
+	// it, so a re-run follows it.
+	require.NoError(t, r.service.Resync(t.Context(), "9303"))
+	started := time.Now()
+	release()
+	r.waitForStatus("9303", callsync.StatusSynced, 20*time.Second)
+	assert.Less(t, time.Since(started), 10*time.Second, "the call ran again as soon as the job ended, not after JOB_TIMEOUT")
+	time.Sleep(3 * time.Second) // the re-run job comes and finds nothing to do
+	assert.Len(t, r.conversations("9303"), 1)
+	r.require("9303", callsync.StatusSynced)
+}

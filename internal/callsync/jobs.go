@@ -12,7 +12,7 @@ type SyncCallArgs struct {
 	CallID string `json:"call_id" river:"unique"`
 	// AfterJob, when set, makes this the re-run of a resync that came while
 	// job AfterJob was running: a job of its own, so River's uniqueness does
-	// not swallow it, scheduled for NotBefore, after that job's timeout.
+	// not swallow it. It waits for that job to end (at most JOB_TIMEOUT).
 	AfterJob  int64     `json:"after_job,omitempty" river:"unique"`
 	NotBefore time.Time `json:"-"`
 }

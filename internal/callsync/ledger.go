@@ -124,6 +124,8 @@ type Store interface {
 	Stranded(ctx context.Context, before time.Time, limit int) ([]Call, error)
 	// RunJobNow makes a job waiting for a later time run now.
 	RunJobNow(ctx context.Context, jobID int64) error
+	// JobRunning reports whether a job is running now.
+	JobRunning(ctx context.Context, jobID int64) (bool, error)
 	// EnqueueSummaryPoll queues one summary_poll job to run at (or after) at;
 	// a poll already waiting is not doubled.
 	EnqueueSummaryPoll(ctx context.Context, at time.Time) error

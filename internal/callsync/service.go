@@ -124,6 +124,10 @@ func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 	}
 }
 
+// afterJobPoll is how often a resync's re-run looks whether the job it
+// waits for has ended.
+const afterJobPoll = time.Second
+
 // Resync runs a call's whole sync again from its stored payload, summary
 // included, whatever its status (DESIGN §5). A resync is never lost: when
 // the call's job is running, the call runs again once that job has ended.
@@ -167,7 +171,7 @@ func (s *Service) requeue(ctx context.Context, callID string, by cause, note *Ev
 	case rivertype.JobStateRunning:
 		// The running job sees the change at its next transition and runs
 		// again; should it have passed its last one already, this job does.
-		rerun := SyncCallArgs{CallID: callID, AfterJob: job.ID, NotBefore: s.now().Add(max(s.settings.JobTimeout, time.Second))}
+		rerun := SyncCallArgs{CallID: callID, AfterJob: job.ID, NotBefore: s.now().Add(afterJobPoll)}
 		if err := s.store.Enqueue(ctx, rerun); err != nil {
 			return err
 		}

@@ -25,6 +25,9 @@ type syncCallWorker struct {
 
 func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs]) error {
 	s := w.service
+	if wait := s.waitForJob(ctx, job); wait != nil {
+		return wait
+	}
 	read, err := s.store.GetCall(ctx, job.Args.CallID)
 	if errors.Is(err, ErrNotFound) {
 		return river.JobCancel(fmt.Errorf("call %s: no ledger row", job.Args.CallID))
@@ -112,6 +115,20 @@ func (w *syncCallWorker) Work(ctx context.Context, job *river.Job[SyncCallArgs])
 		log.Warn().Err(err).Msg("could not schedule the first summary check; the periodic poll will")
 	}
 	return nil
+}
+
+// waitForJob holds a resync's re-run until the job it follows has ended,
+// checking every afterJobPoll, for at most JOB_TIMEOUT (by then that job was
+// cancelled, and its outcome recorded).
+func (s *Service) waitForJob(ctx context.Context, job *river.Job[SyncCallArgs]) error {
+	if job.Args.AfterJob == 0 || time.Since(job.CreatedAt) > max(s.settings.JobTimeout, time.Second) {
+		return nil
+	}
+	running, err := s.store.JobRunning(ctx, job.Args.AfterJob)
+	if err != nil || !running {
+		return nil // an unreadable job is taken as ended: the call's own state decides
+	}
+	return river.JobSnooze(afterJobPoll)
 }
 
 // needsSync reports whether a sync_call job has work to do on the call: it

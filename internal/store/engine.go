@@ -38,6 +38,7 @@ type engine interface {
 type queue interface {
 	insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	retry(ctx context.Context, jobID int64) error
+	jobRunning(ctx context.Context, jobID int64) (bool, error)
 	start(ctx context.Context, cfg *river.Config) error
 	stop(ctx context.Context) error
 	stopNow()
@@ -113,6 +114,17 @@ func (q *jobQueue[TTx]) insertTx(ctx context.Context, tx TTx, args river.JobArgs
 
 func (q *jobQueue[TTx]) insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	return q.inserter.Load().Insert(ctx, args, opts)
+}
+
+func (q *jobQueue[TTx]) jobRunning(ctx context.Context, jobID int64) (bool, error) {
+	job, err := q.inserter.Load().JobGet(ctx, jobID)
+	if errors.Is(err, river.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return job.State == rivertype.JobStateRunning, nil
 }
 
 func (q *jobQueue[TTx]) retry(ctx context.Context, jobID int64) error {

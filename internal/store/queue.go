@@ -35,6 +35,16 @@ func (db *DB) RunJobNow(ctx context.Context, jobID int64) error {
 	return nil
 }
 
+// JobRunning reports whether a job is running now (false once it ended or
+// when it is gone).
+func (db *DB) JobRunning(ctx context.Context, jobID int64) (bool, error) {
+	running, err := db.engine.jobRunning(ctx, jobID)
+	if err != nil {
+		return false, fmt.Errorf("reading job %d: %w", jobID, err)
+	}
+	return running, nil
+}
+
 // EnqueueSummaryPoll queues a summary_poll job to run at (or after) at; a
 // poll already waiting makes this one a duplicate, which is not an error.
 func (db *DB) EnqueueSummaryPoll(ctx context.Context, at time.Time) error {
