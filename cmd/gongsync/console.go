@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -15,9 +17,8 @@ import (
 )
 
 // consoleDeps wires the operator console, the call events and the admin
-// API's explain and assign. The OAuth and reconciliation hooks of the
-// overview are left nil until those parts report their state.
-func consoleDeps(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, gongClient *gong.Client, planhatClient *planhat.Client) (server.ConsoleDeps, error) {
+// API's explain and assign.
+func consoleDeps(cfg config.Config, logger zerolog.Logger, db *store.DB, service *callsync.Service, gongClient *gong.Client, planhatClient *planhat.Client, auth *gongAuth) (server.ConsoleDeps, error) {
 	deps := server.ConsoleDeps{Operator: service, Events: db.CallEvents}
 	if cfg.AdminToken == "" {
 		return deps, nil
@@ -28,9 +29,11 @@ func consoleDeps(cfg config.Config, logger zerolog.Logger, db *store.DB, service
 		Service:    service,
 		AdminToken: cfg.AdminToken,
 		Health: console.Health{
-			Gong:           gongCaller,
-			Planhat:        planhatClient.Upstream(),
-			GongBudgetLeft: gongCaller.BudgetLeft,
+			Gong:               gongCaller,
+			Planhat:            planhatClient.Upstream(),
+			GongBudgetLeft:     gongCaller.BudgetLeft,
+			OAuthConnected:     oauthState(auth),
+			LastReconciliation: lastReconciliation(cfg, db),
 		},
 		SecureCookies: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		Logger:        logger,
@@ -40,4 +43,30 @@ func consoleDeps(cfg config.Config, logger zerolog.Logger, db *store.DB, service
 	}
 	deps.Handler = pages
 	return deps, nil
+}
+
+// oauthState tells the overview whether OAuth is connected; nil with an
+// access key.
+func oauthState(auth *gongAuth) func(ctx context.Context) (bool, string) {
+	if auth == nil || auth.connector == nil || !auth.usesOAuth {
+		return nil
+	}
+	return func(ctx context.Context) (bool, string) {
+		if auth.connector.Connected(ctx) {
+			return true, "connected with OAuth"
+		}
+		return false, "not connected: start at POST /admin/oauth/gong/start or gongsync oauth-url"
+	}
+}
+
+// lastReconciliation tells the overview when a reconciliation last
+// finished, on any replica; nil when RECONCILE_INTERVAL is 0.
+func lastReconciliation(cfg config.Config, db *store.DB) func(ctx context.Context) (time.Time, bool) {
+	if cfg.ReconcileInterval <= 0 {
+		return nil
+	}
+	return func(ctx context.Context) (time.Time, bool) {
+		at, ok, err := db.LastCompleted(ctx, callsync.ReconcileArgs{}.Kind())
+		return at, ok && err == nil
+	}
 }

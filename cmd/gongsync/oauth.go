@@ -22,6 +22,7 @@ import (
 type gongAuth struct {
 	authorize func(*http.Request) error
 	connector *gongauth.Connector // nil without an OAuth client
+	usesOAuth bool                // Gong requests carry the OAuth token (no access key)
 	stop      func()              // stops keeping the OAuth connection fresh
 }
 
@@ -56,6 +57,7 @@ func newGongAuth(ctx context.Context, cfg config.Config, db *store.DB, reg prome
 		}
 	case a.connector != nil:
 		a.authorize = gong.OAuthAuthorize(a.connector.TokenSource(), cfg.GongAPIBaseURL)
+		a.usesOAuth = true
 	default:
 		return nil, errors.New("no Gong credential: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_OAUTH_CLIENT_ID and GONG_OAUTH_CLIENT_SECRET")
 	}

@@ -208,7 +208,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, onListen fu
 
 	backfills := newBackfillLauncher(ctx, catchUp, logger)
 	defer backfills.wait() // before the database closes
-	consoleDeps, err := consoleDeps(cfg, logger, db, service, gongClient, planhatClient)
+	consoleDeps, err := consoleDeps(cfg, logger, db, service, gongClient, planhatClient, gongAuth)
 	if err != nil {
 		return errors.Join(err, db.StopQueue(context.Background()))
 	}

@@ -62,3 +62,34 @@ func (db *DB) Enqueue(ctx context.Context, args river.JobArgs) error {
 	}
 	return nil
 }
+
+// LastCompleted returns when a job of kind last completed, on any replica;
+// false when none has (River keeps finished jobs for a day).
+func (db *DB) LastCompleted(ctx context.Context, kind string) (time.Time, bool, error) {
+	var last any
+	if err := db.engine.pool().queryRow(ctx, `SELECT MAX(finalized_at) FROM river_job WHERE kind = ? AND state = 'completed'`, kind).Scan(&last); err != nil {
+		return time.Time{}, false, fmt.Errorf("reading the last %s: %w", kind, err)
+	}
+	switch v := last.(type) {
+	case nil:
+		return time.Time{}, false, nil
+	case time.Time:
+		return v.UTC(), true, nil
+	case string:
+		return parseRiverTime(v)
+	case []byte:
+		return parseRiverTime(string(v))
+	}
+	return time.Time{}, false, fmt.Errorf("reading the last %s: unexpected %T", kind, last)
+}
+
+// parseRiverTime reads a time as River's SQLite driver stores it (text:
+// an aggregate loses the column's type, so the driver hands back the text).
+func parseRiverTime(text string) (time.Time, bool, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
+		if t, err := time.Parse(layout, text); err == nil {
+			return t.UTC(), true, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("unreadable job time %q", text)
+}

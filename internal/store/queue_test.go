@@ -213,3 +213,22 @@ func TestStopQueue(t *testing.T) {
 		})
 	})
 }
+
+func TestLastCompleted(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		_, ok, err := db.LastCompleted(ctx, "sync_call")
+		require.NoError(t, err)
+		assert.False(t, ok, "none yet")
+
+		worker := newSyncWorker(func(context.Context, int) error { return nil })
+		startQueue(t, db, workersWith(worker))
+		_, err = db.AcceptCall(ctx, "5101", []byte(`{}`), received)
+		require.NoError(t, err)
+		eventually(t, jobState(t, db, "5101", "completed"), "the job completes")
+		at, ok, err := db.LastCompleted(ctx, "sync_call")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.WithinDuration(t, time.Now(), at, time.Minute)
+	})
+}
