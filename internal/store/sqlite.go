@@ -33,7 +33,8 @@ const sqliteSynchronous = "FULL"
 const sqliteOptions = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 type sqliteEngine struct {
-	db *sql.DB
+	db          *sql.DB
+	checkpoints *checkpointer // nil for :memory:
 	*jobQueue[*sql.Tx]
 }
 
@@ -49,7 +50,11 @@ func openSQLite(ctx context.Context, path, synchronous string, logger *slog.Logg
 			return nil, fmt.Errorf("DATABASE_URL: creating the database folder: %w", err)
 		}
 	}
-	db, err := sql.Open("sqlite", path+"?"+sqliteOptions+"&_pragma=synchronous("+synchronous+")")
+	options := sqliteOptions + "&_pragma=synchronous(" + synchronous + ")"
+	if path != ":memory:" {
+		options += "&_pragma=wal_autocheckpoint(0)" // the checkpointer's job
+	}
+	db, err := sql.Open("sqlite", path+"?"+options)
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)
 	}
@@ -69,7 +74,14 @@ func openSQLite(ctx context.Context, path, synchronous string, logger *slog.Logg
 		return nil, err
 	}
 	queue.pollOnly = true
-	return &sqliteEngine{db: db, jobQueue: queue}, nil
+	engine := &sqliteEngine{db: db, jobQueue: queue}
+	if path != ":memory:" {
+		if engine.checkpoints, err = startCheckpointer(path, synchronous, logger); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return engine, nil
 }
 
 func (e *sqliteEngine) dialect() string { return DialectSQLite }
@@ -100,7 +112,13 @@ func (e *sqliteEngine) withMigrationLock(ctx context.Context, fn func(ctx contex
 
 func (e *sqliteEngine) ping(ctx context.Context) error { return e.db.PingContext(ctx) }
 
-func (e *sqliteEngine) close() error { return e.db.Close() }
+func (e *sqliteEngine) close() error {
+	err := e.db.Close()
+	if e.checkpoints != nil {
+		err = errors.Join(err, e.checkpoints.stop())
+	}
+	return err
+}
 
 // sqlExecutor is what *sql.DB and *sql.Tx share.
 type sqlExecutor interface {
