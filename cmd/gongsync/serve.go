@@ -69,8 +69,9 @@ func sharedRate(db *store.DB) upstream.RateStore {
 
 // fetchPollInterval bounds how long a queued job waits to be picked up where
 // the database has no notifications (SQLite). Each poll is a query on the
-// one connection the intake also needs, so idle polling is kept rare.
-const fetchPollInterval = time.Second
+// one connection the intake also needs, so idle polling is kept rare: a
+// new call waits up to 2 s for a worker, which costs nothing that matters.
+const fetchPollInterval = 2 * time.Second
 
 func newLogger(cfg config.Config, stdout io.Writer) (zerolog.Logger, error) {
 	level, err := zerolog.ParseLevel(cfg.LogLevel)
