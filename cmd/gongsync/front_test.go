@@ -111,4 +111,3 @@ func (f *front) createdAt() map[string]time.Time {
 	}
 	return out
 }
-

@@ -94,7 +94,7 @@ type MatchDetail struct {
 func matchDetail(r Resolution) json.RawMessage {
 	d := MatchDetail{CompanyID: r.CompanyID, CompanyName: r.CompanyName, MatchedBy: r.MatchedBy, Reason: r.Reason, Candidates: []candidateDetail{}}
 	for _, c := range r.Candidates {
-		d.Candidates = append(d.Candidates, candidateDetail{CompanyID: c.CompanyID, Name: c.Name, MatchedBy: c.MatchedBy, Participants: c.Participants})
+		d.Candidates = append(d.Candidates, candidateDetail(c))
 	}
 	return detail(d)
 }

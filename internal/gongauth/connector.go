@@ -36,7 +36,7 @@ var (
 	// ErrInvalidState: the state is unknown (forged), expired or used.
 	ErrInvalidState = errors.New("the sign-in link is not valid: it was used already, has expired, or was not issued by this gongsync")
 	// ErrNoCode: Gong came back without an authorization code.
-	ErrNoCode = errors.New("Gong sent no authorization code")
+	ErrNoCode = errors.New("no authorization code came back from Gong")
 )
 
 // NotConnectedError is why there is no usable token: never connected,
