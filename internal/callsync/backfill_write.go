@@ -253,8 +253,8 @@ func (b *backfill) handOver(ctx context.Context, items []backfillItem, jobIDs ma
 
 // recordWritten moves each written call from its claim (queued, version 0)
 // to synced, or to complete when its summary went in the same write: two
-// moves the workers make (queued → synced → complete), checked as such and
-// written as one. A call changed since its claim (a resync, say) keeps its
+// moves the workers make (queued → synced → complete; workerMoves allows
+// both), written as one. A call changed since its claim (a resync, say) keeps its
 // change and learns its conversation id, so its own sync updates instead of
 // creating.
 func (b *backfill) recordWritten(ctx context.Context, items []backfillItem, ids map[string]string, claimedAt time.Time) error {
@@ -269,13 +269,7 @@ func (b *backfill) recordWritten(ctx context.Context, items []backfillItem, ids 
 		to.CompanyID, to.MatchedBy, to.CompanyName = item.resolution.CompanyID, item.resolution.MatchedBy, item.resolution.CompanyName
 		to.ConversationID, to.Attempts, to.Title = ids[item.callID], 1, item.title
 		to.NextCheckAt = now
-		if err := checkTransition(StatusQueued, StatusSynced, byWorker); err != nil {
-			return err
-		}
 		if item.summaryReady {
-			if err := checkTransition(StatusSynced, StatusComplete, byWorker); err != nil {
-				return err
-			}
 			to.Status, to.NextCheckAt = StatusComplete, time.Time{}
 		}
 		changes = append(changes, Change{From: from, To: to})

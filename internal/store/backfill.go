@@ -134,16 +134,11 @@ func (db *DB) UpdateCalls(ctx context.Context, changes []callsync.Change) ([]cal
 		written, stale = written[:0], stale[:0]
 		for _, change := range changes {
 			from, to := change.From, change.To
-			updated, err := tx.exec(ctx, `UPDATE calls SET status = ?, company_id = ?, matched_by = ?,
-				conversation_id = ?, attempts = ?, checks = ?, last_error = ?, updated_at = ?, next_check_at = ?,
-				title = ?, company_name = ?, version = version + 1
-				WHERE call_id = ? AND version = ?`,
-				string(to.Status), to.CompanyID, to.MatchedBy, to.ConversationID, to.Attempts, to.Checks,
-				to.LastError, now.UnixMilli(), millisOrNull(to.NextCheckAt), to.Title, to.CompanyName, from.ID, from.Version)
+			updated, err := writeCall(ctx, tx, from, to, now)
 			if err != nil {
 				return fmt.Errorf("call %s: %s → %s: %w", from.ID, from.Status, to.Status, err)
 			}
-			if updated == 0 {
+			if !updated {
 				stale = append(stale, from.ID)
 				continue
 			}

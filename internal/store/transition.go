@@ -34,16 +34,11 @@ func (db *DB) updateCall(ctx context.Context, from, to callsync.Call, event *cal
 	now := db.now()
 	var inserted []callsync.JobInsert
 	err := db.engine.inTx(ctx, func(tx querier, enqueue enqueueFunc) error {
-		updated, err := tx.exec(ctx, `UPDATE calls SET status = ?, company_id = ?, matched_by = ?,
-			conversation_id = ?, attempts = ?, checks = ?, last_error = ?, updated_at = ?, next_check_at = ?,
-			title = ?, company_name = ?, version = version + 1
-			WHERE call_id = ? AND version = ?`,
-			string(to.Status), to.CompanyID, to.MatchedBy, to.ConversationID, to.Attempts, to.Checks,
-			to.LastError, now.UnixMilli(), millisOrNull(to.NextCheckAt), to.Title, to.CompanyName, from.ID, from.Version)
+		updated, err := writeCall(ctx, tx, from, to, now)
 		if err != nil {
 			return err
 		}
-		if updated == 0 {
+		if !updated {
 			return db.staleOrMissing(ctx, tx, from.ID)
 		}
 		if event != nil {
@@ -68,6 +63,18 @@ func (db *DB) updateCall(ctx context.Context, from, to callsync.Call, event *cal
 	to.UpdatedAt = fromMillis(now.UnixMilli())
 	to.Version = from.Version + 1
 	return to, inserted, nil
+}
+
+// writeCall is the one checked UPDATE of a ledger row: to's mutable fields,
+// only while the row is still at from.Version. updated=false: it is not.
+func writeCall(ctx context.Context, tx querier, from, to callsync.Call, now time.Time) (updated bool, err error) {
+	n, err := tx.exec(ctx, `UPDATE calls SET status = ?, company_id = ?, matched_by = ?,
+		conversation_id = ?, attempts = ?, checks = ?, last_error = ?, updated_at = ?, next_check_at = ?,
+		title = ?, company_name = ?, version = version + 1
+		WHERE call_id = ? AND version = ?`,
+		string(to.Status), to.CompanyID, to.MatchedBy, to.ConversationID, to.Attempts, to.Checks,
+		to.LastError, now.UnixMilli(), millisOrNull(to.NextCheckAt), to.Title, to.CompanyName, from.ID, from.Version)
+	return n > 0, err
 }
 
 func (db *DB) staleOrMissing(ctx context.Context, tx querier, callID string) error {
