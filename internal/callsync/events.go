@@ -99,14 +99,6 @@ func matchDetail(r Resolution) json.RawMessage {
 	return detail(d)
 }
 
-// RecordDuplicate notes a repeated delivery of a known call on its
-// timeline. The intake answers duplicates without writing; this is the one
-// write a duplicate costs, and a failure only loses the note.
-func (s *Service) RecordDuplicate(ctx context.Context, callID string) error {
-	return s.store.AddEvent(ctx, Event{CallID: callID, At: s.now(), Kind: EventDuplicate, Actor: ActorWebhook,
-		Message: "delivered again; answered duplicate, nothing changed"})
-}
-
 // CallQuery selects a page of the console's calls list, newest first.
 type CallQuery struct {
 	Status Status // "" is every status

@@ -21,7 +21,6 @@ import (
 type Operator interface {
 	Assign(ctx context.Context, callID, companyID string) (planhat.Company, error)
 	Explain(ctx context.Context, payload []byte, callID string) (callsync.Explanation, error)
-	RecordDuplicate(ctx context.Context, callID string) error
 }
 
 // ConsoleDeps are the operator console and the admin API's events,
@@ -185,18 +184,5 @@ func consolePage(console http.Handler, token string) http.HandlerFunc {
 			return
 		}
 		console.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil)))
-	}
-}
-
-// recordDuplicate puts a repeated delivery on the call's timeline; a
-// failure costs only the note.
-func recordDuplicate(operator Operator, logger zerolog.Logger) func(ctx context.Context, callID string) {
-	return func(ctx context.Context, callID string) {
-		if operator == nil {
-			return
-		}
-		if err := operator.RecordDuplicate(ctx, callID); err != nil {
-			logger.Warn().Err(err).Str("call_id", callID).Msg("could not note the duplicate delivery on the call's timeline")
-		}
 	}
 }

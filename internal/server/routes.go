@@ -21,7 +21,6 @@ func newRouter(deps Deps) (http.Handler, error) {
 	r.Use(recoverPanics(deps.Logger))
 
 	intake := webhookIntake{ledger: deps.Ledger, logger: deps.Logger, metrics: deps.Metrics, maxBytes: deps.MaxBodyBytes, now: deps.Now, onAccepted: deps.OnAccepted}
-	intake.onDuplicate = recordDuplicate(deps.Console.Operator, deps.Logger)
 	r.Post("/webhooks/gong/{key}", intake.withURLKey(deps.WebhookKey))
 	var verifier *gong.JWTVerifier
 	if deps.WebhookPublicKey != nil {

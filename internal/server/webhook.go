@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -24,8 +23,6 @@ type webhookIntake struct {
 	now      func() time.Time
 	// onAccepted is told of each newly queued call.
 	onAccepted func()
-	// onDuplicate, when set, is told of each repeated delivery.
-	onDuplicate func(ctx context.Context, callID string)
 }
 
 type webhookAnswer struct {
@@ -124,9 +121,6 @@ func (in webhookIntake) accept(w http.ResponseWriter, r *http.Request, body []by
 	status := resultQueued
 	if duplicate {
 		status = resultDuplicate
-		if in.onDuplicate != nil {
-			in.onDuplicate(r.Context(), callID)
-		}
 	} else {
 		in.onAccepted()
 	}

@@ -205,12 +205,12 @@ func (db *DB) commitAccepts(batch []*acceptRequest) {
 	// PostgreSQL committers running side by side take row locks in the same
 	// order and never deadlock.
 	rows := make([]*acceptRequest, 0, len(live))
-	seen := make(map[string]bool, len(live))
+	deliveries := make(map[string]int, len(live))
 	for _, req := range live {
-		if !seen[req.callID] {
-			seen[req.callID] = true
+		if deliveries[req.callID] == 0 {
 			rows = append(rows, req)
 		}
+		deliveries[req.callID]++
 	}
 	slices.SortFunc(rows, func(a, b *acceptRequest) int { return strings.Compare(a.callID, b.callID) })
 
@@ -218,7 +218,7 @@ func (db *DB) commitAccepts(batch []*acceptRequest) {
 	db.intake.calls.Add(int64(len(live)))
 	ctx, cancel := batchContext(live)
 	defer cancel()
-	inserted, err := db.insertAccepts(ctx, rows)
+	inserted, err := db.insertAccepts(ctx, rows, deliveries)
 	written := make(map[*acceptRequest]bool, len(inserted))
 	for _, req := range rows {
 		if inserted[req.callID] {
@@ -260,7 +260,7 @@ func batchContext(batch []*acceptRequest) (context.Context, context.CancelFunc) 
 
 // insertAccepts writes rows (distinct call ids) and a sync_call job for each
 // row that is new, in one transaction, and returns the call ids written.
-func (db *DB) insertAccepts(ctx context.Context, rows []*acceptRequest) (map[string]bool, error) {
+func (db *DB) insertAccepts(ctx context.Context, rows []*acceptRequest, deliveries map[string]int) (map[string]bool, error) {
 	engine, ok := db.engine.(batchEngine)
 	if !ok {
 		return nil, fmt.Errorf("the %s engine cannot insert in batches", db.Dialect())
@@ -288,6 +288,9 @@ func (db *DB) insertAccepts(ctx context.Context, rows []*acceptRequest) (map[str
 		if err := written.Close(); err != nil {
 			return err
 		}
+		if err := insertDuplicateEvents(ctx, tx, rows, deliveries, inserted); err != nil {
+			return err
+		}
 		if len(jobs) == 0 {
 			return nil
 		}
@@ -301,6 +304,39 @@ func (db *DB) insertAccepts(ctx context.Context, rows []*acceptRequest) (map[str
 		return nil, fmt.Errorf("committing a batch of %d calls: %w", len(rows), err)
 	}
 	return inserted, nil
+}
+
+// insertDuplicateEvents puts each repeated delivery in the batch on its
+// call's timeline, in the batch's transaction: one multi-row INSERT, and
+// none when every call was new.
+func insertDuplicateEvents(ctx context.Context, tx querier, rows []*acceptRequest, deliveries map[string]int, inserted map[string]bool) error {
+	var (
+		b    strings.Builder
+		args []any
+	)
+	for _, req := range rows {
+		repeats := deliveries[req.callID]
+		if inserted[req.callID] {
+			repeats--
+		}
+		for range repeats {
+			if len(args) == 0 {
+				b.WriteString(`INSERT INTO call_events (call_id, at, kind, actor, from_status, to_status, message, detail) VALUES `)
+			} else {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, '', '', ?, '')")
+			args = append(args, req.callID, req.at, callsync.EventDuplicate, callsync.ActorWebhook,
+				"delivered again; answered duplicate, nothing changed")
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("noting duplicate deliveries: %w", err)
+	}
+	return nil
 }
 
 // insertCallsQuery is one INSERT of rows that skips call ids already in

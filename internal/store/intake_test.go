@@ -371,3 +371,25 @@ func countRows(t *testing.T, db *DB, query string, args ...any) int64 {
 	require.NoError(t, db.engine.pool().queryRow(t.Context(), query, args...).Scan(&n))
 	return n
 }
+
+func TestDuplicateDeliveriesGoOnTheTimeline(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		_, err := db.AcceptCall(ctx, "8801", []byte(`{}`), received)
+		require.NoError(t, err)
+		for range 2 {
+			duplicate, err := db.AcceptCall(ctx, "8801", []byte(`{}`), received)
+			require.NoError(t, err)
+			require.True(t, duplicate)
+		}
+		events, err := db.CallEvents(ctx, "8801")
+		require.NoError(t, err)
+		duplicates := 0
+		for _, event := range events {
+			if event.Kind == callsync.EventDuplicate {
+				duplicates++
+			}
+		}
+		assert.Equal(t, 2, duplicates, "each repeated delivery, none for the first")
+	})
+}
